@@ -1,0 +1,69 @@
+// Shared pieces of the benchmarks: timed child processes with their peak RSS, and RESULTS.md rows.
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'orchestrator/dist/cli/main.js');
+const PRELOAD = join(ROOT, 'bench/rss-preload.mjs');
+
+/** Runs `node <args>` and returns wall seconds and the child's own peak RSS in MB. */
+export function timeNode(args, { cwd = ROOT, env = {} } = {}) {
+  const rssFile = join(tmpdir(), `bench-rss-${process.pid}-${Date.now()}`);
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--import', PRELOAD, ...args], {
+      cwd,
+      env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`node ${args.join(' ')} exited ${code}`));
+      const rssKb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : Number.NaN;
+      rmSync(rssFile, { force: true });
+      resolvePromise({ seconds, peakRssMb: rssKb / 1024 });
+    });
+  });
+}
+
+export function gitCommit() {
+  try {
+    const head = readFileSync(join(ROOT, '.git/HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) return head.slice(0, 10);
+    const ref = join(ROOT, '.git', head.slice(5));
+    return existsSync(ref) ? readFileSync(ref, 'utf8').trim().slice(0, 10) : 'uncommitted';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const RESULTS = join(ROOT, 'bench/RESULTS.md');
+const HEADER = [
+  '# Benchmark results',
+  '',
+  'Appended by `npm run bench -- <name>`. Each row holds the measured command and its baseline, run back to back',
+  'on the same machine; compare ratios, not seconds (the machine is noisy).',
+  '',
+  '| date (UTC) | bench | commit | machine | measured | baseline | ratio | goal | verdict |',
+  '|---|---|---|---|---|---|---|---|---|',
+  '',
+].join('\n');
+
+export function appendResult(row) {
+  if (!existsSync(RESULTS)) writeFileSync(RESULTS, HEADER);
+  const cells = [
+    new Date().toISOString().slice(0, 16).replace('T', ' '),
+    row.bench,
+    gitCommit(),
+    row.machine,
+    row.measured,
+    row.baseline,
+    row.ratio,
+    row.goal,
+    row.verdict,
+  ];
+  appendFileSync(RESULTS, `| ${cells.join(' | ')} |\n`);
+}

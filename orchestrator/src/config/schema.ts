@@ -1,0 +1,96 @@
+/**
+ * The configuration schema: every field has a description and a default, so `orchestrator` runs with
+ * no config file at all. Sources, lowest to highest precedence: defaults < orchestrator.config.(yaml|json)
+ * < ORCHESTRATOR_* environment variables < command-line flags. The published JSON Schema
+ * (docs/config.schema.json) is generated from this and snapshot-tested.
+ */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const ConfigSchema = z
+  .strictObject({
+    target: z
+      .enum(['local', 'aws'])
+      .default('local')
+      .describe(
+        'Where the pipeline runs: `local` (lake folder, local spark-submit, DuckDB) or `aws` (S3, EMR Serverless, Glue, Athena).',
+      ),
+    logLevel: z.enum(LOG_LEVELS).default('info').describe('Minimum level of log events written to stderr.'),
+    lake: z
+      .strictObject({
+        root: z
+          .string()
+          .min(1)
+          .default('.lake')
+          .describe(
+            'Local lake folder (relative paths are resolved from the working directory). Used by the local target.',
+          ),
+      })
+      .default({ root: '.lake' })
+      .describe('The local lake.'),
+    python: z
+      .strictObject({
+        venv: z
+          .string()
+          .min(1)
+          .default('.venv')
+          .describe(
+            'Project Python venv with pyspark and dbt (created by scripts/bootstrap.sh); relative to the project root.',
+          ),
+      })
+      .default({ venv: '.venv' })
+      .describe('The Python environment that runs Spark jobs and dbt locally.'),
+    doctor: z
+      .strictObject({
+        minFreeDiskGb: z.coerce
+          .number()
+          .nonnegative()
+          .default(20)
+          .describe(
+            'Free disk space required under the lake folder, in GB (one program year of General payments is ~9 GB raw).',
+          ),
+      })
+      .default({ minFreeDiskGb: 20 })
+      .describe('Thresholds of `orchestrator doctor`.'),
+    cms: z
+      .strictObject({
+        catalogBaseUrl: z
+          .url()
+          .default('https://openpaymentsdata.cms.gov')
+          .describe('Base URL of the CMS Open Payments catalog API (DKAN); tests point it at a local fake.'),
+      })
+      .default({ catalogBaseUrl: 'https://openpaymentsdata.cms.gov' })
+      .describe('The CMS publisher.'),
+    aws: z
+      .strictObject({
+        region: z
+          .string()
+          .min(1)
+          .default('us-east-1')
+          .describe('AWS region of the lake bucket, EMR Serverless application and Glue catalog.'),
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (lower case, digits, dots, dashes)')
+          .optional()
+          .describe('S3 bucket that holds the lake (required for --target aws).'),
+        emrReleaseLabel: z
+          .string()
+          .regex(/^emr-\d+\.\d+\.\d+$/)
+          .default('emr-7.10.0')
+          .describe(
+            'EMR Serverless release; its Spark version must equal the pinned pyspark (versions.json).',
+          ),
+      })
+      .default({ region: 'us-east-1', emrReleaseLabel: 'emr-7.10.0' })
+      .describe('The AWS target.'),
+  })
+  .describe('Configuration of the orchestrator CLI.');
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** JSON Schema of the config file, for editors and docs. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(ConfigSchema, { io: 'input' });
+}

@@ -1,0 +1,39 @@
+/**
+ * The lake's storage port. Keys are relative ('raw/open_payments/…'); the local adapter maps them to a
+ * folder, the S3 adapter to a bucket. Writes are atomic (a reader sees the old object or the new one,
+ * never a partial one). Keys under raw/ are write-once: writing the same bytes again is a no-op that
+ * reports `unchanged`; different bytes fail with RAW_IMMUTABLE and leave the stored object untouched.
+ */
+import type { Readable } from 'node:stream';
+
+export type Body = Readable | Uint8Array | string;
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  modified: Date;
+}
+
+export interface PutResult {
+  key: string;
+  status: 'created' | 'replaced' | 'unchanged';
+  size: number;
+  sha256: string;
+}
+
+export interface ObjectStore {
+  /** Human-readable location of the store (a path or s3:// URI), for messages. */
+  readonly location: string;
+  /** URI of a key as other tools (Spark, DuckDB) see it. */
+  uri(key: string): string;
+  put(key: string, body: Body): Promise<PutResult>;
+  /** Exclusive create for any key (used for locks); raw/ keys always behave like this. */
+  putIfAbsent(key: string, body: Body): Promise<PutResult>;
+  get(key: string): Promise<Readable>;
+  getText(key: string): Promise<string>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** All objects under a prefix, in key order, streamed so huge listings stay in constant memory. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Refused for raw/ keys. */
+  delete(key: string): Promise<void>;
+}

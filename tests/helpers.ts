@@ -1,0 +1,36 @@
+/** Runs the built CLI in a child process, exactly as a user would, and captures what it printed. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'orchestrator/dist/cli/main.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): CliRun {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  // Tests must not inherit the developer's own settings.
+  for (const k of Object.keys(env))
+    if (k.startsWith('ORCHESTRATOR_') && !(opts.env && k in opts.env)) delete env[k];
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? tempDir(),
+    env,
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: 300_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(prefix = 'op-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
