@@ -11,7 +11,7 @@ rm -rf "$results" && mkdir -p "$results"
 status=0
 
 echo "== lint (biome)"
-npx --no-install biome ci . || status=1
+npx --no-install biome ci --colors=off --error-on-warnings . || status=1
 
 echo "== typecheck (tsc, tests included)"
 npx --no-install tsc -p tsconfig.json || status=1

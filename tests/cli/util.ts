@@ -2,28 +2,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import type { SampleEntry } from '../../orchestrator/src/app/sample/write.js';
 import { CONTRACT } from '../../orchestrator/src/domain/contract/index.js';
-import type { DatasetId } from '../../orchestrator/src/domain/contract/types.js';
 import { parseCsv } from '../../orchestrator/src/domain/csv.js';
 import { type CliRun, runCli } from '../helpers.js';
 
-/** What `sample` writes next to its output. */
-export interface SidecarEntry {
-  rows: number;
-  file: string;
-  dataset: DatasetId;
-  era: string;
-  defects: Record<string, number>;
-  expected: { quarantined: Record<string, number>; flagged: Record<string, number>; clean: number };
-  features: {
-    embeddedNewline: number;
-    embeddedQuote: number;
-    embeddedComma: number;
-    recipientTypes: Record<string, number>;
-    natures: Record<string, number>;
-  };
-  amountCents: { curated: string; quarantined: string };
-}
+/** What `sample` writes next to its output: one entry per CSV (the generator's own type). */
+export type SidecarEntry = SampleEntry;
 
 export interface Sidecar {
   generator: string;

@@ -60,11 +60,16 @@ function natureWeights(programYear: number): readonly (readonly [string, number]
   ];
 }
 
-function amountFor(rng: Rng, nature: string): string {
-  if (nature === 'Food and Beverage') return (rng.int(500, 15000) / 100).toFixed(2);
-  if (nature === 'Royalty or License') return (rng.int(100_000, 4_000_000_000) / 100).toFixed(2);
-  if (nature === 'Travel and Lodging') return (rng.int(5000, 300000) / 100).toFixed(2);
-  return (rng.int(1000, 2_500_000) / 100).toFixed(2);
+/** Cents → text; exact for any amount up to $400M (whole cents, no float rounding). */
+const dollars = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+
+/** Amounts span $0.01 to $400M (royalties); older years also published 0.00 amounts. */
+function amountFor(rng: Rng, nature: string, programYear: number): string {
+  if (programYear <= 2015 && rng.chance(0.01)) return '0.00';
+  if (nature === 'Food and Beverage') return dollars(rng.int(1, 15000));
+  if (nature === 'Royalty or License') return dollars(rng.int(100_000, 40_000_000_000));
+  if (nature === 'Travel and Lodging') return dollars(rng.int(5000, 300000));
+  return dollars(rng.int(1000, 2_500_000));
 }
 
 export function usDate(year: number, month: number, day: number): string {
@@ -113,7 +118,7 @@ export function makeFacts(
             [FORMS_OF_PAYMENT[1], 90],
             [FORMS_OF_PAYMENT[0], 10],
           ]),
-    amount: amountFor(rng, nature),
+    amount: amountFor(rng, nature, programYear),
     date: usDate(programYear, rng.int(1, 12), rng.int(1, 28)),
     context: rng.chance(0.04) ? rng.pick(CONTEXT_TEXT) : '',
     productCount: rng.weighted([

@@ -84,6 +84,8 @@ export async function writeSample(
   contract: Contract,
   req: SampleRequest,
   reporter: Reporter,
+  /** Ctrl-C: stops the write, removes the temp file, leaves no output. */
+  signal?: AbortSignal,
 ): Promise<SampleResult> {
   const format = req.out.toLowerCase().endsWith('.zip') ? 'zip' : 'csv';
   if (format === 'zip' && req.dataset !== 'general') {
@@ -139,11 +141,11 @@ export async function writeSample(
   const d = digest();
   try {
     if (format === 'csv') {
-      await pipeline(counted(req).stream, d.stream, createWriteStream(tmp));
+      await pipeline(counted(req).stream, d.stream, createWriteStream(tmp), { signal });
       entries[0]!.file = basename(req.out);
     } else {
       const zip = new yazl.ZipFile();
-      const done = pipeline(zip.outputStream, d.stream, createWriteStream(tmp));
+      const done = pipeline(zip.outputStream, d.stream, createWriteStream(tmp), { signal });
       const mtime = new Date(`${req.publicationDate}T00:00:00Z`);
       for (const spec of archivePlan(req)) {
         const { stream, entry } = counted(spec);

@@ -76,6 +76,7 @@ export function registerSample(program: Command, context: () => Promise<CommandC
           force: opts.force,
         },
         ctx.reporter,
+        ctx.signal,
       );
       ctx.reporter.event({
         level: 'info',

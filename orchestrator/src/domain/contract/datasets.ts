@@ -175,6 +175,15 @@ function dataset(
   };
 }
 
+/** General and Research payments name their rule columns alike. */
+const RECIPIENT_PAYMENT_COLUMNS = {
+  amount: 'total_amount_of_payment_usdollars',
+  date: 'date_of_payment',
+  npi: 'covered_recipient_npi',
+  recipientType: 'covered_recipient_type',
+  stateColumns: ['recipient_state'],
+};
+
 export const DATASETS: DatasetSpec[] = [
   dataset(
     'general',
@@ -183,12 +192,8 @@ export const DATASETS: DatasetSpec[] = [
     ['record_id'],
     PAYMENT_OVERRIDES,
     paymentRules({
-      amount: 'total_amount_of_payment_usdollars',
-      date: 'date_of_payment',
-      npi: 'covered_recipient_npi',
-      recipientType: 'covered_recipient_type',
+      ...RECIPIENT_PAYMENT_COLUMNS,
       nature: { column: 'nature_of_payment_or_transfer_of_value', values: [...GENERAL_NATURES] },
-      stateColumns: ['recipient_state'],
     }),
   ),
   dataset(
@@ -197,13 +202,7 @@ export const DATASETS: DatasetSpec[] = [
     ['OP_DTL_RSRCH', 'OPPR_ALL_DTL_RSRCH'],
     ['record_id'],
     PAYMENT_OVERRIDES,
-    paymentRules({
-      amount: 'total_amount_of_payment_usdollars',
-      date: 'date_of_payment',
-      npi: 'covered_recipient_npi',
-      recipientType: 'covered_recipient_type',
-      stateColumns: ['recipient_state'],
-    }),
+    paymentRules(RECIPIENT_PAYMENT_COLUMNS),
   ),
   dataset(
     'ownership',
