@@ -19,24 +19,13 @@ import type { Readable } from 'node:stream';
 import { OrchestratorError } from '../../domain/errors.js';
 import { assertSafeKey, isWriteOnceKey } from '../../domain/lake.js';
 import type { Body, ObjectInfo, ObjectStore, PutResult } from '../../ports/object-store.js';
+import { errnoCode, NOT_WRITABLE } from './files.js';
 
 const TMP_PREFIX = '.tmp-';
 /** How often a write-once put retries when the object it collided with vanishes before it is hashed. */
 const MAX_LINK_ATTEMPTS = 5;
 const HASH_BUFFER_BYTES = 1024 * 1024;
 
-/** Error codes that mean "this path cannot be written", as opposed to a transient I/O failure. */
-const NOT_WRITABLE: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted (no permission, or the file system does not support hard links)',
-  EROFS: 'read-only file system',
-  ENOTDIR: 'a parent of the path is a file, not a folder',
-  EEXIST: 'a parent of the path is a file, not a folder',
-  EISDIR: 'a folder is in the way',
-  ENOTEMPTY: 'a folder is in the way',
-  ENOTSUP: 'the file system does not support hard links',
-  EOPNOTSUPP: 'the file system does not support hard links',
-};
 /** Error codes that mean "there is no object at this key". */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
@@ -64,11 +53,6 @@ interface Digest {
 
 interface TempFile extends Digest {
   path: string;
-}
-
-function errnoCode(e: unknown): string | undefined {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function errorMessage(e: unknown): string {

@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { outputWriteError, tempPathFor, writeFileAtomic } from '../../adapters/local/files.js';
 import { CONTRACT_VERSION } from '../../domain/contract/index.js';
 import type { Contract, DatasetId } from '../../domain/contract/types.js';
 import { OrchestratorError } from '../../domain/errors.js';
@@ -44,17 +45,6 @@ const ARCHIVE_SHARE: Record<Exclude<DatasetId, 'profiles' | 'general'>, number> 
   ownership: 1 / 2000,
   removed_deleted: 1 / 100,
 };
-
-function fsError(e: unknown, path: string): OrchestratorError {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENOENT', 'EEXIST'].includes(code)) {
-    return new OrchestratorError('OUTPUT_NOT_WRITABLE', `Cannot write ${path}: ${(e as Error).message}.`, {
-      cause: e,
-      suggestion: 'Choose an --out path in a writable folder.',
-    });
-  }
-  return new OrchestratorError('IO_ERROR', `Writing ${path} failed: ${(e as Error).message}.`, { cause: e });
-}
 
 /** Counts bytes and hashes what passes through, so the sidecar can describe the file exactly. */
 function digest() {
@@ -103,9 +93,9 @@ export async function writeSample(
   try {
     await mkdir(dirname(req.out), { recursive: true });
   } catch (e) {
-    throw fsError(e, req.out);
+    throw outputWriteError(e, req.out);
   }
-  const tmp = join(dirname(req.out), `.tmp-${process.pid}-${basename(req.out)}`);
+  const tmp = tempPathFor(req.out);
   const totalRows =
     format === 'csv'
       ? req.rows
@@ -161,7 +151,7 @@ export async function writeSample(
     await rename(tmp, req.out);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined); // keep the original error
-    throw e instanceof OrchestratorError ? e : fsError(e, req.out);
+    throw e instanceof OrchestratorError ? e : outputWriteError(e, req.out);
   }
   progress.done();
 
@@ -186,11 +176,7 @@ export async function writeSample(
     out: basename(req.out),
     sidecar: undefined,
   };
-  try {
-    await writeFile(sidecar, `${JSON.stringify(meta, null, 2)}\n`);
-  } catch (e) {
-    throw fsError(e, sidecar);
-  }
+  await writeFileAtomic(sidecar, `${JSON.stringify(meta, null, 2)}\n`);
   return result;
 }
 

@@ -1,9 +1,8 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { writeFileAtomic } from '../../adapters/local/files.js';
 import { exportContract } from '../../app/contract-export.js';
-import { OrchestratorError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { parseOptions } from '../options.js';
@@ -27,18 +26,7 @@ export function registerContract(program: Command, context: () => Promise<Comman
         return;
       }
       const out = resolve(ctx.io.cwd, opts.out);
-      const tmp = `${out}.tmp-${process.pid}`;
-      try {
-        await mkdir(dirname(out), { recursive: true });
-        await writeFile(tmp, exported.json);
-        await rename(tmp, out);
-      } catch (e) {
-        await rm(tmp, { force: true }).catch(() => undefined); // keep the original error
-        throw new OrchestratorError('OUTPUT_NOT_WRITABLE', `Cannot write ${out}: ${(e as Error).message}.`, {
-          cause: e,
-          suggestion: 'Choose an --out path in a writable folder.',
-        });
-      }
+      await writeFileAtomic(out, exported.json);
       ctx.reporter.event({
         level: 'info',
         code: 'contract.exported',
