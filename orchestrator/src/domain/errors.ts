@@ -46,6 +46,13 @@ export const ERROR_CODES = {
   CONFIG_NOT_FOUND: { category: 'config', source: 'user' },
   CONFIG_UNREADABLE: { category: 'config', source: 'user' },
   UNKNOWN_HEADER: { category: 'input', source: 'user' },
+  EMPTY_FILE: { category: 'input', source: 'user' },
+  NOT_CSV: { category: 'input', source: 'user' },
+  YEAR_MISMATCH: { category: 'input', source: 'user' },
+  UNSAFE_ARCHIVE: { category: 'input', source: 'user' },
+  ARCHIVE_CORRUPT: { category: 'input', source: 'user' },
+  ARCHIVE_ENTRY_MISSING: { category: 'input', source: 'user' },
+  CHUNK_MISMATCH: { category: 'internal', source: 'system' },
   INVALID_LAKE_KEY: { category: 'input', source: 'system' },
   PREREQUISITES_MISSING: { category: 'environment', source: 'system' },
   TARGET_NOT_AVAILABLE: { category: 'environment', source: 'user' },
@@ -55,6 +62,9 @@ export const ERROR_CODES = {
   OBJECT_NOT_FOUND: { category: 'io', source: 'user' },
   IO_ERROR: { category: 'io', source: 'system' },
   INTERRUPTED: { category: 'interrupted', source: 'user' },
+  DOWNLOAD_FAILED: { category: 'remote', source: 'system' },
+  CATALOG_UNAVAILABLE: { category: 'remote', source: 'system' },
+  PUBLICATION_NOT_FOUND: { category: 'remote', source: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
