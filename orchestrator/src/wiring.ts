@@ -2,12 +2,18 @@
  * Composition root: the only module that knows both the use cases and the concrete adapters.
  * config.target picks the adapters; the AWS ones arrive with the AWS issue.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { HttpCmsCatalog } from './adapters/http/cms-catalog.js';
+import { download } from './adapters/http/download.js';
 import { FsObjectStore } from './adapters/local/fs-object-store.js';
 import { projectRoot, readPlatformVersions, venvEnv } from './adapters/local/project.js';
 import { LocalSystemProbe } from './adapters/local/system-probe.js';
+import { extractZipEntry, listZip } from './adapters/local/zip.js';
+import { Ingest } from './app/ingest/ingest.js';
 import type { CommandContext } from './cli/context.js';
+import { CONTRACT } from './domain/contract/index.js';
 import { OrchestratorError } from './domain/errors.js';
+import type { ArchiveReader } from './ports/fetching.js';
 import type { ObjectStore } from './ports/object-store.js';
 import type { SystemProbe } from './ports/system.js';
 
@@ -38,4 +44,55 @@ export function objectStore(ctx: Pick<CommandContext, 'config' | 'io'>): ObjectS
     );
   }
   return new FsObjectStore(localPaths(ctx).lakeRoot);
+}
+
+/** CMS zips through the safe reader: validated listing, CRC-checked streamed extraction. */
+const zipArchives: ArchiveReader = {
+  list: async (path) =>
+    (await listZip(path)).map((e) => ({
+      name: e.name,
+      uncompressedSize: e.uncompressedSize,
+      isDirectory: e.isDirectory,
+    })),
+  extract: (path, entryName, dest, signal) =>
+    extractZipEntry(path, entryName, dest, signal ? { signal } : {}),
+};
+
+/**
+ * Ingest always lands on local disk: on the local target the landing is the lake itself; on aws it is
+ * a local landing lake that `orchestrator upload` then moves to S3.
+ */
+function landingDirOf(ctx: Pick<CommandContext, 'config' | 'io'>): string {
+  const { lakeRoot } = localPaths(ctx);
+  return ctx.config.ingest.landingDir
+    ? resolve(ctx.io.cwd, ctx.config.ingest.landingDir)
+    : join(lakeRoot, '.landing');
+}
+
+/** Where ingest lands: the lake itself on the local target, a local landing lake otherwise. */
+export function landingStore(ctx: Pick<CommandContext, 'config' | 'io'>): ObjectStore {
+  return ctx.config.target === 'local'
+    ? objectStore(ctx)
+    : new FsObjectStore(join(landingDirOf(ctx), 'lake'));
+}
+
+export function ingestUseCase(ctx: CommandContext, runId: string): Ingest {
+  const landingDir = landingDirOf(ctx);
+  const store = landingStore(ctx);
+  return new Ingest({
+    contract: CONTRACT,
+    store,
+    catalog: new HttpCmsCatalog(ctx.config.cms.catalogBaseUrl),
+    download,
+    archives: zipArchives,
+    reporter: ctx.reporter,
+    landingDir,
+    runId,
+    now: () => new Date(),
+    signal: ctx.signal,
+    downloadOptions: {
+      maxAttempts: ctx.config.ingest.maxAttempts,
+      stallTimeoutMs: ctx.config.ingest.stallTimeoutSeconds * 1000,
+    },
+  });
 }

@@ -9,7 +9,9 @@ import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { redact, redactString } from '../domain/redact.js';
 import { registerContract } from './commands/contract.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerIngest } from './commands/ingest.js';
 import { registerSample } from './commands/sample.js';
+import { registerUpload } from './commands/upload.js';
 import type { CliIo, CommandContext } from './context.js';
 import { createLogger } from './logger.js';
 import { CliReporter } from './reporter.js';
@@ -86,6 +88,8 @@ export function buildProgram(io: CliIo, signal: AbortSignal): Command {
   registerDoctor(program, context);
   registerSample(program, context);
   registerContract(program, context);
+  registerIngest(program, context);
+  registerUpload(program, context);
   return program;
 }
 

@@ -132,12 +132,13 @@ describe('config', () => {
     expect(walk(configJsonSchema() as Record<string, unknown>, '')).toEqual([]);
   });
 
-  it('has a default for every field but the optional bucket', () => {
+  it('has a default for every field but the optional bucket and landing folder', () => {
     const defaults = ConfigSchema.parse({});
     expect(Object.keys(defaults).sort()).toEqual([
       'aws',
       'cms',
       'doctor',
+      'ingest',
       'lake',
       'logLevel',
       'python',

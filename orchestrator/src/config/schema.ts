@@ -53,6 +53,35 @@ export const ConfigSchema = z
       })
       .default({ minFreeDiskGb: 20 })
       .describe('Thresholds of `orchestrator doctor`.'),
+    ingest: z
+      .strictObject({
+        landingDir: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Local folder for downloads and work files before they are landed (default: <lake>/.landing). Needs room for one source file.',
+          ),
+        chunkMb: z.coerce
+          .number()
+          .positive()
+          .default(128)
+          .describe('Uncompressed size of a staging chunk in MB (Spark reads one chunk per task).'),
+        maxAttempts: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(5)
+          .describe('Attempts per download before giving up (with exponential backoff and jitter).'),
+        stallTimeoutSeconds: z.coerce
+          .number()
+          .positive()
+          .default(60)
+          .describe('A download that receives no byte for this long is retried.'),
+      })
+      .default({ chunkMb: 128, maxAttempts: 5, stallTimeoutSeconds: 60 })
+      .describe('Ingestion: downloads, landing and staging chunks.'),
     cms: z
       .strictObject({
         catalogBaseUrl: z

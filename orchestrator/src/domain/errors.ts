@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   UNKNOWN_HEADER: { category: 'input', source: 'user' },
   EMPTY_FILE: { category: 'input', source: 'user' },
   NOT_CSV: { category: 'input', source: 'user' },
+  TRUNCATED_FILE: { category: 'input', source: 'user' },
   YEAR_MISMATCH: { category: 'input', source: 'user' },
   UNSAFE_ARCHIVE: { category: 'input', source: 'user' },
   ARCHIVE_CORRUPT: { category: 'input', source: 'user' },

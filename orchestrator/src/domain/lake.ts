@@ -79,6 +79,16 @@ export const lake = {
   curatedDatasetPrefix: (dataset: DatasetId) => ['curated', SOURCE, dataset].join('/') + '/',
   curatedPartitionPrefix: (dataset: DatasetId, programYear: number) =>
     ['curated', SOURCE, dataset, year(programYear)].join('/') + '/',
+  /** The record of the last successful ingest of a publication (its fingerprint makes reruns no-ops). */
+  ingestRecord: (loc: FileLocation) =>
+    [
+      'metadata',
+      'ingest',
+      SOURCE,
+      loc.dataset,
+      year(loc.programYear),
+      `${publication(loc.publication)}.json`,
+    ].join('/'),
   runFile: (runId: string, file: string) =>
     ['metadata', 'runs', `run_id=${segment('run id', runId)}`, segment('file name', file)].join('/'),
   lock: (dataset: DatasetId, programYear: number) =>

@@ -32,6 +32,8 @@ export interface ObjectStore {
   get(key: string): Promise<Readable>;
   getText(key: string): Promise<string>;
   head(key: string): Promise<ObjectInfo | undefined>;
+  /** sha256 of the stored bytes (hex), undefined when there is no object; used to skip identical uploads. */
+  sha256(key: string): Promise<string | undefined>;
   /** All objects under a prefix, in key order, streamed so huge listings stay in constant memory. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Refused for raw/ keys. */

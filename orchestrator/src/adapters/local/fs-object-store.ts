@@ -154,6 +154,10 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  async sha256(key: string): Promise<string | undefined> {
+    return (await this.hashStored(key, this.objectPath(key)))?.sha256;
+  }
+
   /**
    * Files under a prefix ('dir/' or a partial name such as 'dir/part-'), in UTF-8 byte order of their
    * keys like S3. Walks one directory at a time, so memory grows with the widest folder, not the lake.

@@ -1,0 +1,479 @@
+/**
+ * `orchestrator ingest`: source → local landing → audit + staging chunks → checks → raw zone (write-once)
+ * → staging zone → ingest record, run manifest and audits. Nothing reaches the raw zone until the file
+ * passed every check, and a publication already ingested with the same fingerprint is skipped.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { CONTRACT_VERSION } from '../../domain/contract/index.js';
+import type { Contract, DatasetId } from '../../domain/contract/types.js';
+import { OrchestratorError } from '../../domain/errors.js';
+import { type FileLocation, lake } from '../../domain/lake.js';
+import { parseCmsName } from '../../domain/publication.js';
+import type { CmsCatalog } from '../../ports/cms-catalog.js';
+import type { ArchiveReader, Downloader } from '../../ports/fetching.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { Reporter } from '../../ports/reporter.js';
+import { auditAndChunk, checkProgramYear, type FileAudit } from './audit-and-chunk.js';
+import { type DiscoveredFile, selectPublication } from './discover.js';
+
+export type IngestSource = { kind: 'cms' } | { kind: 'url'; url: string } | { kind: 'path'; path: string };
+
+export interface IngestRequest {
+  dataset: DatasetId | 'all';
+  year: number;
+  source: IngestSource;
+  /** YYYY-MM-DD; overrides what the file name or the file's Payment_Publication_Date say. */
+  publication?: string | undefined;
+  force: boolean;
+  chunkBytes: number;
+}
+
+export interface IngestDeps {
+  contract: Contract;
+  store: ObjectStore;
+  catalog: CmsCatalog;
+  download: Downloader;
+  archives: ArchiveReader;
+  reporter: Reporter;
+  /** Local folder for downloads, extracted entries and chunks before they are landed. */
+  landingDir: string;
+  runId: string;
+  now: () => Date;
+  signal?: AbortSignal | undefined;
+  downloadOptions?: { maxAttempts?: number; stallTimeoutMs?: number };
+}
+
+export interface LandedFile {
+  dataset: DatasetId;
+  programYear: number;
+  publication: string;
+  status: 'landed' | 'unchanged';
+  rawKey: string;
+  rawStatus?: 'created' | 'unchanged' | 'replaced' | undefined;
+  stagingKeys: string[];
+  records: number;
+  fingerprint: string;
+  audit?: FileAudit | undefined;
+  /** Run that landed it (this run, or the earlier one when unchanged). */
+  landedBy: string;
+}
+
+export interface IngestResult {
+  runId: string;
+  status: 'succeeded' | 'unchanged';
+  files: LandedFile[];
+  manifestKey: string;
+}
+
+interface IngestRecord {
+  fingerprint: string;
+  runId: string;
+  rawKey: string;
+  sha256: string;
+  records: number;
+  era: string;
+  stagingKeys: string[];
+  source: Record<string, unknown>;
+}
+
+interface Input {
+  kind: 'csv' | 'zip';
+  /** Local path once fetched. */
+  path: string;
+  fileName: string;
+  /** What identifies the source before reading it (cms: ids + URL; path: sha256). */
+  identity: Record<string, unknown>;
+  publicationDate?: string | undefined;
+}
+
+const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** `04/13/2024` → `2024-04-13` (the file's own Payment_Publication_Date). */
+function isoFromUs(value: string): string | undefined {
+  const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value.trim());
+  return m ? `${m[3]}-${m[1]}-${m[2]}` : undefined;
+}
+
+function mostCommon(counts: Record<string, number>): string | undefined {
+  return Object.entries(counts).sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+export class Ingest {
+  private readonly manifest = {
+    inputs: [] as Record<string, unknown>[],
+    outputs: [] as Record<string, unknown>[],
+    timings: {} as Record<string, number>,
+  };
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  async run(req: IngestRequest): Promise<IngestResult> {
+    const started = this.deps.now();
+    const workDir = join(this.deps.landingDir, 'work', this.deps.runId);
+    const files: LandedFile[] = [];
+    let failure: unknown;
+    try {
+      const inputs = await this.timed('fetch', () => this.fetchInputs(req));
+      for (const input of inputs) files.push(...(await this.processInput(req, input, workDir)));
+    } catch (e) {
+      failure = e;
+    } finally {
+      await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+    const status = failure
+      ? 'failed'
+      : files.every((f) => f.status === 'unchanged')
+        ? 'unchanged'
+        : 'succeeded';
+    const manifestKey = await this.writeManifest(req, started, status, files, failure);
+    if (failure) throw failure;
+    return { runId: this.deps.runId, status: status as IngestResult['status'], files, manifestKey };
+  }
+
+  private async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.manifest.timings[name] = Math.round((this.manifest.timings[name] ?? 0) + performance.now() - t0);
+    }
+  }
+
+  /** Resolves the source to local files (downloading when needed). */
+  private async fetchInputs(req: IngestRequest): Promise<Input[]> {
+    const { reporter } = this.deps;
+    const downloads = join(this.deps.landingDir, 'downloads');
+    if (req.source.kind === 'path') {
+      const path = resolve(req.source.path);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) {
+        throw new OrchestratorError('OBJECT_NOT_FOUND', `No file at ${path}.`, {
+          suggestion: 'Pass an existing CSV or CMS zip with --source.',
+        });
+      }
+      const fileName = basename(path);
+      const sha256 = await sha256File(path);
+      this.manifest.inputs.push({ path, bytes: info.size, sha256 });
+      return [{ kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv', path, fileName, identity: { sha256 } }];
+    }
+    let url: string;
+    let discovered: DiscoveredFile | undefined;
+    if (req.source.kind === 'cms') {
+      reporter.event({
+        level: 'info',
+        code: 'ingest.discover',
+        message: `asking the CMS catalog for ${req.dataset} ${req.year}`,
+        data: { catalog: this.deps.catalog.baseUrl },
+      });
+      discovered = selectPublication(
+        await this.deps.catalog.datasets(this.deps.signal),
+        req.dataset,
+        req.year,
+      );
+      url = discovered.url;
+      reporter.event({
+        level: 'info',
+        code: 'ingest.discovered',
+        message: `${discovered.datasetTitle}: ${discovered.fileName}`,
+        data: {
+          datasetId: discovered.datasetId,
+          distributionId: discovered.distributionId,
+          url,
+          publication: discovered.publicationDate,
+        },
+      });
+      // Skip the download when every file of this publication is already ingested from the same distribution.
+      const identity = this.cmsIdentity(discovered);
+      if (!req.force && discovered.kind === 'csv' && req.dataset !== 'all' && discovered.publicationDate) {
+        const unchanged = await this.unchanged(req, req.dataset, discovered.publicationDate, identity);
+        if (unchanged) {
+          this.manifest.inputs.push({ ...identity, skipped: 'already ingested' });
+          return [];
+        }
+      }
+    } else {
+      url = req.source.url;
+    }
+    const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'download');
+    const dest = join(downloads, fileName);
+    await mkdir(downloads, { recursive: true });
+    const got = await this.timed('download', () =>
+      this.deps.download({ url, dest, reporter, signal: this.deps.signal, ...this.deps.downloadOptions }),
+    );
+    const identity = discovered
+      ? this.cmsIdentity(discovered)
+      : { url: url.split('?')[0], sha256: got.sha256 };
+    this.manifest.inputs.push({
+      ...identity,
+      bytes: got.bytes,
+      sha256: got.sha256,
+      etag: got.etag,
+      resumedFromBytes: got.resumedFromBytes,
+      attempts: got.attempts,
+    });
+    return [
+      {
+        kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv',
+        path: got.path,
+        fileName,
+        identity: { ...identity, sha256: got.sha256 },
+        publicationDate: discovered?.publicationDate,
+      },
+    ];
+  }
+
+  private cmsIdentity(d: DiscoveredFile): Record<string, unknown> {
+    return { datasetId: d.datasetId, distributionId: d.distributionId, url: d.url, modified: d.modified };
+  }
+
+  private async processInput(req: IngestRequest, input: Input, workDir: string): Promise<LandedFile[]> {
+    if (input.kind === 'csv') return [await this.processCsv(req, input, input.path, input.fileName, workDir)];
+    const entries = await this.deps.archives.list(input.path);
+    const wanted = entries.filter((e) => {
+      if (e.isDirectory || !/\.csv$/i.test(e.name)) return false;
+      const ds = parseCmsName(e.name).dataset;
+      return ds !== undefined && (req.dataset === 'all' || ds === req.dataset);
+    });
+    if (wanted.length === 0) {
+      throw new OrchestratorError(
+        'ARCHIVE_ENTRY_MISSING',
+        `${input.fileName} holds no ${req.dataset === 'all' ? 'Open Payments' : req.dataset} CSV.`,
+        {
+          suggestion: `Entries: ${entries.map((e) => e.name).join(', ') || 'none'}.`,
+        },
+      );
+    }
+    const out: LandedFile[] = [];
+    for (const entry of wanted) {
+      const dest = join(workDir, 'extract', basename(entry.name));
+      await mkdir(join(workDir, 'extract'), { recursive: true });
+      await this.timed('extract', () =>
+        this.deps.archives.extract(input.path, entry.name, dest, this.deps.signal),
+      );
+      out.push(
+        await this.processCsv(
+          req,
+          { ...input, identity: { ...input.identity, entry: entry.name } },
+          dest,
+          basename(entry.name),
+          workDir,
+        ),
+      );
+      await rm(dest, { force: true });
+    }
+    return out;
+  }
+
+  private fingerprint(req: IngestRequest, dataset: DatasetId, identity: Record<string, unknown>): string {
+    return sha256Hex(
+      JSON.stringify({
+        identity,
+        dataset,
+        year: req.year,
+        contract: CONTRACT_VERSION,
+        chunkBytes: req.chunkBytes,
+      }),
+    );
+  }
+
+  /** The earlier run's record, when it holds this fingerprint and all its objects still exist. */
+  private async unchanged(
+    req: IngestRequest,
+    dataset: DatasetId,
+    publication: string,
+    identity: Record<string, unknown>,
+  ): Promise<IngestRecord | undefined> {
+    const loc: FileLocation = { dataset, programYear: req.year, publication };
+    const key = lake.ingestRecord(loc);
+    if (!(await this.deps.store.head(key))) return undefined;
+    const record = JSON.parse(await this.deps.store.getText(key)) as IngestRecord;
+    if (record.fingerprint !== this.fingerprint(req, dataset, identity)) return undefined;
+    for (const k of [record.rawKey, ...record.stagingKeys])
+      if (!(await this.deps.store.head(k))) return undefined;
+    return record;
+  }
+
+  private async processCsv(
+    req: IngestRequest,
+    input: Input,
+    path: string,
+    fileName: string,
+    workDir: string,
+  ): Promise<LandedFile> {
+    const { store, reporter, contract } = this.deps;
+    const named = parseCmsName(fileName);
+    const declaredDataset = req.dataset === 'all' ? named.dataset : req.dataset;
+    const chunkDir = join(workDir, 'chunks', fileName);
+    const audit = await this.timed('audit', () =>
+      auditAndChunk(contract, {
+        path,
+        fileName,
+        dataset: declaredDataset,
+        chunkBytes: req.chunkBytes,
+        outDir: chunkDir,
+        reporter,
+        signal: this.deps.signal,
+      }),
+    );
+    const dataset = audit.dataset;
+    if (dataset !== 'profiles') checkProgramYear(audit, req.year);
+    const publication = this.publicationOf(req, input, named.publicationDate, audit, fileName);
+    const loc: FileLocation = { dataset, programYear: req.year, publication };
+    const fingerprint = this.fingerprint(req, dataset, input.identity);
+
+    const previous = req.force ? undefined : await this.unchanged(req, dataset, publication, input.identity);
+    if (previous) {
+      reporter.event({
+        level: 'info',
+        code: 'ingest.unchanged',
+        message: `${fileName}: already ingested by run ${previous.runId}; nothing to do (--force redoes it)`,
+        data: { rawKey: previous.rawKey, records: previous.records },
+      });
+      return {
+        dataset,
+        programYear: req.year,
+        publication,
+        status: 'unchanged',
+        rawKey: previous.rawKey,
+        stagingKeys: previous.stagingKeys,
+        records: previous.records,
+        fingerprint,
+        landedBy: previous.runId,
+      };
+    }
+
+    const rawKey = lake.rawFile(loc, fileName);
+    const raw = await this.timed('land', () => store.put(rawKey, createReadStream(path)));
+    const stagingKeys = await this.timed('land', () => this.replaceStaging(loc, audit));
+    // The audit names chunks by their lake keys, not by the temp files they were built in.
+    audit.chunks = audit.chunks.map((c, i) => ({ ...c, file: stagingKeys[i]! }));
+    const record: IngestRecord = {
+      fingerprint,
+      runId: this.deps.runId,
+      rawKey,
+      sha256: audit.sha256,
+      records: audit.records,
+      era: audit.era,
+      stagingKeys,
+      source: input.identity,
+    };
+    await store.put(lake.ingestRecord(loc), `${JSON.stringify(record, null, 2)}\n`);
+    this.manifest.outputs.push({
+      rawKey,
+      rawStatus: raw.status,
+      sha256: audit.sha256,
+      bytes: audit.bytes,
+      records: audit.records,
+      stagingKeys,
+    });
+    reporter.event({
+      level: 'info',
+      code: 'ingest.landed',
+      message: `${fileName}: ${audit.records} records (${audit.era}) → ${rawKey} (${raw.status}), ${stagingKeys.length} staging chunk(s)`,
+      data: {
+        records: audit.records,
+        rawStatus: raw.status,
+        chunks: stagingKeys.length,
+        encoding: audit.encoding.detected,
+        wrongFieldCount: audit.wrongFieldCount.records,
+      },
+    });
+    return {
+      dataset,
+      programYear: req.year,
+      publication,
+      status: 'landed',
+      rawKey,
+      rawStatus: raw.status,
+      stagingKeys,
+      records: audit.records,
+      fingerprint,
+      audit,
+      landedBy: this.deps.runId,
+    };
+  }
+
+  private publicationOf(
+    req: IngestRequest,
+    input: Input,
+    fromName: string | undefined,
+    audit: FileAudit,
+    fileName: string,
+  ): string {
+    const fromFile = isoFromUs(mostCommon(audit.publicationDates) ?? '');
+    const date = req.publication ?? input.publicationDate ?? fromName ?? fromFile;
+    if (!date) {
+      throw new OrchestratorError(
+        'INVALID_OPTION',
+        `Cannot tell which CMS publication ${fileName} belongs to (no stamp in its name, no Payment_Publication_Date).`,
+        {
+          suggestion: 'Pass --publication YYYY-MM-DD.',
+        },
+      );
+    }
+    return date;
+  }
+
+  /** Puts the new chunks and removes chunks of an earlier ingest of this publication that no longer exist. */
+  private async replaceStaging(loc: FileLocation, audit: FileAudit): Promise<string[]> {
+    const { store } = this.deps;
+    const keys: string[] = [];
+    for (const c of audit.chunks) {
+      const key = lake.stagingChunk(loc, c.part);
+      await store.put(key, createReadStream(c.file));
+      keys.push(key);
+    }
+    for await (const o of store.list(lake.stagingPrefix(loc)))
+      if (!keys.includes(o.key)) await store.delete(o.key);
+    return keys;
+  }
+
+  private async writeManifest(
+    req: IngestRequest,
+    started: Date,
+    status: string,
+    files: LandedFile[],
+    failure: unknown,
+  ): Promise<string> {
+    const { store, runId } = this.deps;
+    const finished = this.deps.now();
+    const audits = files.flatMap((f) => (f.audit ? [f.audit] : []));
+    const manifest = {
+      runId,
+      command: 'ingest',
+      params: {
+        dataset: req.dataset,
+        year: req.year,
+        source: req.source,
+        publication: req.publication,
+        force: req.force,
+        chunkBytes: req.chunkBytes,
+      },
+      contractVersion: CONTRACT_VERSION,
+      status,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      inputs: this.manifest.inputs,
+      outputs: this.manifest.outputs,
+      files: files.map(({ audit: _audit, ...f }) => f),
+      timingsMs: this.manifest.timings,
+      ...(failure
+        ? { error: failure instanceof OrchestratorError ? failure.toJSON() : { message: String(failure) } }
+        : {}),
+    };
+    const key = lake.runFile(runId, 'manifest.json');
+    await store.put(lake.runFile(runId, 'audits.json'), `${JSON.stringify(audits, null, 2)}\n`);
+    await store.put(key, `${JSON.stringify(manifest, null, 2)}\n`);
+    return key;
+  }
+}
