@@ -1,5 +1,5 @@
 /** Runs the built CLI in a child process, exactly as a user would, and captures what it printed. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,4 +33,34 @@ export function runCli(
 
 export function tempDir(prefix = 'op-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Like runCli, but without blocking this process: needed when the test itself serves the CLI (the
+ * fake CMS server runs in the test process, and spawnSync would freeze it).
+ */
+export function runCliAsync(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const k of Object.keys(env))
+    if (k.startsWith('ORCHESTRATOR_') && !(opts.env && k in opts.env)) delete env[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? tempDir(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

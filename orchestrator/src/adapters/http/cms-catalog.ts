@@ -23,6 +23,13 @@ function flatten(d: RawDistribution): CatalogDistribution | undefined {
   };
 }
 
+/** With ?show-reference-ids, DKAN wraps keywords and themes as {identifier, data}. */
+function referenced(value: unknown): string {
+  return typeof value === 'object' && value !== null && 'data' in value
+    ? String((value as { data: unknown }).data)
+    : String(value);
+}
+
 export class HttpCmsCatalog implements CmsCatalog {
   constructor(
     readonly baseUrl: string,
@@ -44,7 +51,9 @@ export class HttpCmsCatalog implements CmsCatalog {
           return body.map((raw: Record<string, unknown>) => ({
             identifier: String(raw['identifier'] ?? ''),
             title: String(raw['title'] ?? ''),
-            keyword: Array.isArray(raw['keyword']) ? (raw['keyword'] as unknown[]).map(String) : undefined,
+            keyword: Array.isArray(raw['keyword'])
+              ? (raw['keyword'] as unknown[]).map(referenced)
+              : undefined,
             modified: raw['modified'] === undefined ? undefined : String(raw['modified']),
             distribution: ((raw['distribution'] as RawDistribution[] | undefined) ?? []).flatMap(
               (d) => flatten(d) ?? [],

@@ -169,7 +169,7 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
   } catch (e) {
     throw new OrchestratorError(
       'DOWNLOAD_FAILED',
-      `Cannot download "${opts.url.split('?')[0]}": not an http(s) URL.`,
+      `Cannot download "${opts.url.split('?')[0]?.replace(/\/\/[^/@]*@/, '//')}": not an http(s) URL.`,
       {
         cause: e,
         suggestion: 'Rediscover the file from the CMS catalog; download URLs cannot be templated.',
@@ -189,7 +189,10 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
     new OrchestratorError(
       'INTERRUPTED',
       `Download of ${name} interrupted after ${state.bytes} bytes; the partial download is kept and will resume.`,
-      { data: { url: urlForLogs, part, bytes: state.bytes } },
+      {
+        suggestion: 'Rerun the same command to resume where it stopped.',
+        data: { url: urlForLogs, part, bytes: state.bytes },
+      },
     );
 
   try {
@@ -330,8 +333,15 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
         });
         await receive(res, cr.end + 1);
       } else if (res.status === 200) {
-        if (ranged)
-          await restart('the remote file changed (the server sent the whole file instead of the rest)');
+        if (ranged) {
+          const sameVersion =
+            state.validators?.etag != null && res.headers.get('etag') === state.validators.etag;
+          await restart(
+            sameVersion
+              ? 'the server ignored the range request and sent the whole file'
+              : 'the remote file changed (the server sent the whole file instead of the rest)',
+          );
+        }
         resumedFromBytes = 0;
         state.fromEarlierRun = false;
         const length = parseLength(res.headers.get('content-length'));

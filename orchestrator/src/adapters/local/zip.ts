@@ -104,8 +104,9 @@ export async function extractZipEntry(
     guard.destroy(); // releases the archive's file descriptor if the pipeline never started
     await rm(tmp, { force: true }).catch(() => undefined); // keep the original error
     if (e instanceof OrchestratorError) throw e;
-    if (signal?.aborted || (e as Error | undefined)?.name === 'AbortError')
+    if (signal?.aborted || (e as Error | undefined)?.name === 'AbortError') {
       throw interrupted(path, entryName);
+    }
     throw outputWriteError(e, destPath);
   }
   return { bytes: guard.bytes, sha256: hash.digest('hex') };
@@ -430,14 +431,14 @@ class EntryGuard extends Transform {
   }
 
   /**
-   * Nothing is inflated until the consumer first reads: an error (a bomb, a bad CRC) can then only be
-   * raised once someone is listening for it, never as an unhandled 'error' event.
+   * Connects the entry's raw stream on the consumer's first read, so that an error (a bomb, a bad CRC)
+   * is only ever raised to someone listening, never as an unhandled 'error' event that kills the process.
    */
   feedFrom(source: Readable, toError: (e: unknown) => OrchestratorError): void {
     let started = false;
     let pending: OrchestratorError | undefined;
-    // yauzl starts reading (and inflating) as soon as the stream exists: an error before the consumer
-    // reads is held until it does.
+    // yauzl starts reading (and inflating a buffer's worth) as soon as the stream exists: an error
+    // before the consumer reads is held until it does.
     source.on('error', (e) => {
       const err = toError(e);
       if (started) this.destroy(err);

@@ -209,6 +209,7 @@ export class Ingest {
     const got = await this.timed('download', () =>
       this.deps.download({ url, dest, reporter, signal: this.deps.signal, ...this.deps.downloadOptions }),
     );
+    // A CMS file is identified by its distribution (a new file gets a new id); a plain URL by its bytes.
     const identity = discovered
       ? this.cmsIdentity(discovered)
       : { url: url.split('?')[0], sha256: got.sha256 };
@@ -225,7 +226,7 @@ export class Ingest {
         kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv',
         path: got.path,
         fileName,
-        identity: { ...identity, sha256: got.sha256 },
+        identity,
         publicationDate: discovered?.publicationDate,
       },
     ];

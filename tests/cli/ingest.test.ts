@@ -1,0 +1,340 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
+import { cmsArchiveName, cmsFileName } from '../../orchestrator/src/domain/publication.js';
+import { type FakeCms, GENERAL_DATASET_IDS, type PublishedFile, startFakeCms } from '../fake-cms/server.js';
+import { CLI, runCli, runCliAsync, tempDir } from '../helpers.js';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+function listFiles(root: string, prefix = ''): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(join(root, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+    )
+    .sort();
+}
+
+/** A generated General CSV of the year, named as CMS names it. */
+function generalCsv(dir: string, rows: number, year = 2023, publication = '2024-06-30'): string {
+  const out = join(dir, cmsFileName('general', year, publication));
+  const r = runCli([
+    '--log-level',
+    'silent',
+    'sample',
+    '--dataset',
+    'general',
+    '--year',
+    String(year),
+    '--rows',
+    String(rows),
+    '--defects',
+    '0.01',
+    '--out',
+    out,
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return out;
+}
+
+let server: FakeCms | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function publish(files: PublishedFile[], throttle?: number): Promise<FakeCms> {
+  server = await startFakeCms({ files, ...(throttle ? { throttleBytesPerSecond: throttle } : {}) });
+  return server;
+}
+
+const env = (s: FakeCms, extra: Record<string, string> = {}) => ({
+  ORCHESTRATOR_CMS__CATALOG_BASE_URL: s.url,
+  ...extra,
+});
+
+describe('ingest from the CMS catalog', () => {
+  it('discovers the publication, lands raw and staging, records ids; a rerun does nothing and says so', async () => {
+    const dir = tempDir();
+    const src = generalCsv(dir, 3000);
+    const file: PublishedFile = {
+      dataset: 'general',
+      programYear: 2023,
+      publicationDate: '2024-06-30',
+      fileName: 'OP_DTL_GNRL_PGYR2023_P06302024_06162024.csv',
+      path: src,
+    };
+    const s = await publish([file]);
+    const lake = join(dir, 'lake');
+    const first = await runCliAsync(
+      ['--lake', lake, '--json', 'ingest', '--dataset', 'general', '--year', '2023'],
+      { env: env(s) },
+    );
+    expect(first.code, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout);
+    expect(result.files[0]).toMatchObject({
+      dataset: 'general',
+      publication: '2024-06-30',
+      records: 3000,
+      status: 'landed',
+    });
+    const rawPath = join(lake, result.files[0].rawKey);
+    expect(sha256(rawPath)).toBe(sha256(src));
+    const manifest = JSON.parse(readFileSync(join(lake, result.manifestKey), 'utf8'));
+    expect(manifest.inputs[0]).toMatchObject({
+      datasetId: GENERAL_DATASET_IDS[2023],
+      url: s.downloadUrl(file),
+      sha256: sha256(src),
+    });
+    expect(manifest.inputs[0].distributionId).toBeTruthy();
+
+    const served = s.bytesServed(s.downloadPath(file));
+    const second = await runCliAsync(['--lake', lake, 'ingest', '--dataset', 'general', '--year', '2023'], {
+      env: env(s),
+    });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('Nothing to do');
+    expect(s.bytesServed(s.downloadPath(file))).toBe(served); // not downloaded again
+  });
+
+  it('retries server errors and fails cleanly after the last attempt, with nothing in the raw zone', async () => {
+    const dir = tempDir();
+    const src = generalCsv(dir, 500);
+    const file: PublishedFile = {
+      dataset: 'general',
+      programYear: 2023,
+      publicationDate: '2024-06-30',
+      fileName: cmsFileName('general', 2023, '2024-06-30'),
+      path: src,
+    };
+    const s = await publish([file]);
+    const lake = join(dir, 'lake');
+    s.setFault(s.downloadPath(file), { kind: 'status', status: 503, times: 2 });
+    const ok = await runCliAsync(['--lake', lake, 'ingest', '--dataset', 'general', '--year', '2023'], {
+      env: env(s),
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('download.retry');
+
+    const lake2 = join(dir, 'lake2');
+    s.setFault(s.downloadPath(file), { kind: 'status', status: 500, times: 10 });
+    const failed = await runCliAsync(['--lake', lake2, 'ingest', '--dataset', 'general', '--year', '2023'], {
+      env: env(s, { ORCHESTRATOR_INGEST__MAX_ATTEMPTS: '2' }),
+    });
+    expect(failed.code).toBe(EXIT_CODES.remote.code);
+    expect(failed.stderr).toContain('error [DOWNLOAD_FAILED]');
+    expect(listFiles(join(lake2, 'raw'))).toEqual([]);
+    expect(listFiles(join(lake2, 'staging'))).toEqual([]);
+  });
+
+  it('resumes after the process is killed mid-download: same sha256, bytes on disk not fetched again', async () => {
+    const dir = tempDir();
+    const src = generalCsv(dir, 40000); // ~23 MB
+    const size = statSync(src).size;
+    const file: PublishedFile = {
+      dataset: 'general',
+      programYear: 2023,
+      publicationDate: '2024-06-30',
+      fileName: cmsFileName('general', 2023, '2024-06-30'),
+      path: src,
+    };
+    const s = await publish([file], 8 * 1024 * 1024);
+    const lake = join(dir, 'lake');
+    const part = join(lake, '.landing', 'downloads', `${file.fileName}.part`);
+    const args = [
+      CLI,
+      '--lake',
+      lake,
+      '--log-level',
+      'warn',
+      'ingest',
+      '--dataset',
+      'general',
+      '--year',
+      '2023',
+    ];
+    const spawnIngest = () =>
+      spawn(process.execPath, args, { env: { ...process.env, ...env(s) }, stdio: 'ignore' });
+    const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+
+    for (const fraction of [0.2, 0.45, 0.75]) {
+      const child = spawnIngest();
+      const done = exited(child);
+      for (let i = 0; i < 400 && !(existsSync(part) && statSync(part).size >= size * fraction); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(statSync(part).size).toBeGreaterThanOrEqual(size * fraction);
+      child.kill('SIGKILL');
+      await done;
+      expect(statSync(part).size).toBeLessThan(size);
+    }
+    s.setThrottle(undefined);
+    const last = await runCliAsync(
+      ['--lake', lake, '--json', 'ingest', '--dataset', 'general', '--year', '2023'],
+      { env: env(s) },
+    );
+    expect(last.code, last.stderr).toBe(0);
+    const result = JSON.parse(last.stdout);
+    expect(sha256(join(lake, result.files[0].rawKey))).toBe(sha256(src));
+    // Every range request started where the partial file ended: little more than the file was sent.
+    const served = s.bytesServed(s.downloadPath(file));
+    expect(served).toBeGreaterThanOrEqual(size);
+    expect(served).toBeLessThan(size + 4 * 1024 * 1024);
+    expect(
+      s.requests.filter((r) => r.path === s.downloadPath(file) && r.range).length,
+    ).toBeGreaterThanOrEqual(3);
+  });
+
+  it('takes removed/deleted from the whole-year archive', async () => {
+    const dir = tempDir();
+    const zip = join(dir, cmsArchiveName(2023, '2024-06-30'));
+    expect(
+      runCli([
+        '--log-level',
+        'silent',
+        'sample',
+        '--dataset',
+        'general',
+        '--year',
+        '2023',
+        '--rows',
+        '1000',
+        '--out',
+        zip,
+      ]).code,
+    ).toBe(0);
+    const s = await publish([
+      {
+        dataset: 'archive',
+        programYear: 2023,
+        publicationDate: '2024-06-30',
+        fileName: cmsArchiveName(2023, '2024-06-30'),
+        path: zip,
+      },
+    ]);
+    const lake = join(dir, 'lake');
+    const r = await runCliAsync(
+      ['--lake', lake, '--json', 'ingest', '--dataset', 'removed_deleted', '--year', '2023'],
+      { env: env(s) },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      JSON.parse(r.stdout).files.map((f: { dataset: string; records: number }) => [f.dataset, f.records]),
+    ).toEqual([['removed_deleted', 10]]);
+  });
+});
+
+/** Python's zipfile writes any entry name, which is what a hostile archive needs. */
+function pythonZip(path: string, entries: Record<string, string>): void {
+  const script = `import sys, json, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\nfor n, t in json.loads(sys.argv[2]).items(): z.writestr(n, t)\nz.close()`;
+  execFileSync('python3', ['-c', script, path, JSON.stringify(entries)]);
+}
+
+describe('ingest refuses bad sources with coded errors and nothing in the raw zone', () => {
+  const cases: [string, (dir: string) => string, string, number][] = [
+    [
+      'a zip-slip archive',
+      (d) => {
+        const p = join(d, 'PGYR2023_P06302024.zip');
+        pythonZip(p, { '../../OP_DTL_GNRL_PGYR2023_P06302024.csv': 'x' });
+        return p;
+      },
+      'UNSAFE_ARCHIVE',
+      EXIT_CODES.input.code,
+    ],
+    [
+      'a truncated zip',
+      (d) => {
+        const p = join(d, 'PGYR2023_P06302024.zip');
+        pythonZip(p, { 'OP_DTL_GNRL_PGYR2023_P06302024.csv': 'a,b\n'.repeat(5000) });
+        const bytes = readFileSync(p);
+        writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 2)));
+        return p;
+      },
+      'ARCHIVE_CORRUPT',
+      EXIT_CODES.input.code,
+    ],
+    [
+      'an empty file',
+      (d) => {
+        const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
+        writeFileSync(p, '');
+        return p;
+      },
+      'EMPTY_FILE',
+      EXIT_CODES.input.code,
+    ],
+    [
+      'a binary file',
+      (d) => {
+        const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
+        writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
+        return p;
+      },
+      'NOT_CSV',
+      EXIT_CODES.input.code,
+    ],
+    [
+      'a wrong header',
+      (d) => {
+        const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
+        writeFileSync(p, 'Record_ID,Program_Year,Favourite_Color\n1,2023,blue\n');
+        return p;
+      },
+      'UNKNOWN_HEADER',
+      EXIT_CODES.input.code,
+    ],
+    [
+      'a year mismatch',
+      (d) => generalCsv(d, 100, 2022, '2023-06-30'),
+      'YEAR_MISMATCH',
+      EXIT_CODES.input.code,
+    ],
+  ];
+
+  it.each(cases)('%s', (_what, make, code, exit) => {
+    const dir = tempDir();
+    const src = make(dir);
+    const lake = join(dir, 'lake');
+    const r = runCli(['--lake', lake, 'ingest', '--dataset', 'general', '--year', '2023', '--source', src]);
+    expect(r.code, r.stderr).toBe(exit);
+    expect(r.stderr).toContain(`error [${code}]`);
+    expect(listFiles(join(lake, 'raw'))).toEqual([]);
+    expect(listFiles(join(lake, 'staging'))).toEqual([]);
+  });
+
+  it('lands a non-UTF-8 file with the original bytes in raw and repaired UTF-8 in staging, as documented', () => {
+    const dir = tempDir();
+    const src = generalCsv(dir, 200);
+    const text = readFileSync(src, 'utf8')
+      .replace('HOWARD', 'JOS\u00c9')
+      .replace(/"JAMES"/, '"JOS\u00c9"');
+    const latin1 = join(dir, 'OP_DTL_GNRL_PGYR2023_P06302024_06162024.csv');
+    writeFileSync(latin1, Buffer.from(text, 'latin1'));
+    const lake = join(dir, 'lake');
+    const r = runCli([
+      '--lake',
+      lake,
+      '--json',
+      'ingest',
+      '--dataset',
+      'general',
+      '--year',
+      '2023',
+      '--source',
+      latin1,
+      '--force',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(sha256(join(lake, result.files[0].rawKey))).toBe(sha256(latin1));
+    const audits = JSON.parse(
+      readFileSync(join(lake, `metadata/runs/run_id=${result.runId}/audits.json`), 'utf8'),
+    );
+    expect(audits[0].encoding.detected).toBe('utf-8 with windows-1252 fallback');
+    expect(audits[0].encoding.invalidBytes).toBeGreaterThan(0);
+  });
+});
