@@ -224,6 +224,22 @@ describe('ingest from the CMS catalog', () => {
     expect(
       JSON.parse(r.stdout).files.map((f: { dataset: string; records: number }) => [f.dataset, f.records]),
     ).toEqual([['removed_deleted', 10]]);
+    // The second time the archive is not even downloaded: its entries are already ingested.
+    const zipPath = s.downloadPath({
+      dataset: 'archive',
+      programYear: 2023,
+      publicationDate: '2024-06-30',
+      fileName: cmsArchiveName(2023, '2024-06-30'),
+      path: zip,
+    });
+    const served = s.bytesServed(zipPath);
+    const again = await runCliAsync(
+      ['--lake', lake, 'ingest', '--dataset', 'removed_deleted', '--year', '2023'],
+      { env: env(s) },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Nothing to do');
+    expect(s.bytesServed(zipPath)).toBe(served);
   });
 });
 
@@ -233,74 +249,72 @@ function pythonZip(path: string, entries: Record<string, string>): void {
   execFileSync('python3', ['-c', script, path, JSON.stringify(entries)]);
 }
 
+describe('ingest from a URL', () => {
+  it('downloads a file the user points at and lands it; the same bytes again are not landed twice', async () => {
+    const dir = tempDir();
+    const src = generalCsv(dir, 300);
+    const file: PublishedFile = {
+      dataset: 'general',
+      programYear: 2023,
+      publicationDate: '2024-06-30',
+      fileName: cmsFileName('general', 2023, '2024-06-30'),
+      path: src,
+    };
+    const s = await publish([file]);
+    const lake = join(dir, 'lake');
+    const args = [
+      '--lake',
+      lake,
+      '--json',
+      'ingest',
+      '--dataset',
+      'general',
+      '--year',
+      '2023',
+      '--source',
+      s.downloadUrl(file),
+    ];
+    const first = await runCliAsync(args);
+    expect(first.code, first.stderr).toBe(0);
+    const landed = JSON.parse(first.stdout).files[0];
+    expect(landed).toMatchObject({ status: 'landed', publication: '2024-06-30', records: 300 });
+    expect(sha256(join(lake, landed.rawKey))).toBe(sha256(src));
+    const second = await runCliAsync(args);
+    expect(JSON.parse(second.stdout).files[0]).toMatchObject({ status: 'unchanged' });
+  });
+});
+
 describe('ingest refuses bad sources with coded errors and nothing in the raw zone', () => {
-  const cases: [string, (dir: string) => string, string, number][] = [
-    [
-      'a zip-slip archive',
-      (d) => {
-        const p = join(d, 'PGYR2023_P06302024.zip');
-        pythonZip(p, { '../../OP_DTL_GNRL_PGYR2023_P06302024.csv': 'x' });
-        return p;
-      },
-      'UNSAFE_ARCHIVE',
-      EXIT_CODES.input.code,
-    ],
+  const csvFile = (content: string | Buffer) => (d: string) => {
+    const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
+    writeFileSync(p, content);
+    return p;
+  };
+  const zipFile = (entries: Record<string, string>, keepBytes?: (n: number) => number) => (d: string) => {
+    const p = join(d, 'PGYR2023_P06302024.zip');
+    pythonZip(p, entries);
+    if (keepBytes) writeFileSync(p, readFileSync(p).subarray(0, keepBytes(statSync(p).size)));
+    return p;
+  };
+  const cases: [string, (dir: string) => string, string][] = [
+    ['a zip-slip archive', zipFile({ '../../OP_DTL_GNRL_PGYR2023_P06302024.csv': 'x' }), 'UNSAFE_ARCHIVE'],
     [
       'a truncated zip',
-      (d) => {
-        const p = join(d, 'PGYR2023_P06302024.zip');
-        pythonZip(p, { 'OP_DTL_GNRL_PGYR2023_P06302024.csv': 'a,b\n'.repeat(5000) });
-        const bytes = readFileSync(p);
-        writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 2)));
-        return p;
-      },
+      zipFile({ 'OP_DTL_GNRL_PGYR2023_P06302024.csv': 'a,b\n'.repeat(5000) }, (n) => Math.floor(n / 2)),
       'ARCHIVE_CORRUPT',
-      EXIT_CODES.input.code,
     ],
-    [
-      'an empty file',
-      (d) => {
-        const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
-        writeFileSync(p, '');
-        return p;
-      },
-      'EMPTY_FILE',
-      EXIT_CODES.input.code,
-    ],
-    [
-      'a binary file',
-      (d) => {
-        const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
-        writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
-        return p;
-      },
-      'NOT_CSV',
-      EXIT_CODES.input.code,
-    ],
-    [
-      'a wrong header',
-      (d) => {
-        const p = join(d, 'OP_DTL_GNRL_PGYR2023_P06302024.csv');
-        writeFileSync(p, 'Record_ID,Program_Year,Favourite_Color\n1,2023,blue\n');
-        return p;
-      },
-      'UNKNOWN_HEADER',
-      EXIT_CODES.input.code,
-    ],
-    [
-      'a year mismatch',
-      (d) => generalCsv(d, 100, 2022, '2023-06-30'),
-      'YEAR_MISMATCH',
-      EXIT_CODES.input.code,
-    ],
+    ['an empty file', csvFile(''), 'EMPTY_FILE'],
+    ['a binary file', csvFile(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00])), 'NOT_CSV'],
+    ['a wrong header', csvFile('Record_ID,Program_Year,Favourite_Color\n1,2023,blue\n'), 'UNKNOWN_HEADER'],
+    ['a year mismatch', (d) => generalCsv(d, 100, 2022, '2023-06-30'), 'YEAR_MISMATCH'],
   ];
 
-  it.each(cases)('%s', (_what, make, code, exit) => {
+  it.each(cases)('%s', (_what, make, code) => {
     const dir = tempDir();
     const src = make(dir);
     const lake = join(dir, 'lake');
     const r = runCli(['--lake', lake, 'ingest', '--dataset', 'general', '--year', '2023', '--source', src]);
-    expect(r.code, r.stderr).toBe(exit);
+    expect(r.code, r.stderr).toBe(EXIT_CODES.input.code);
     expect(r.stderr).toContain(`error [${code}]`);
     expect(listFiles(join(lake, 'raw'))).toEqual([]);
     expect(listFiles(join(lake, 'staging'))).toEqual([]);

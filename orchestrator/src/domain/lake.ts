@@ -89,6 +89,9 @@ export const lake = {
       year(loc.programYear),
       `${publication(loc.publication)}.json`,
     ].join('/'),
+  /** Which files a source archive held, so a rerun can tell it is done before downloading it again. */
+  archiveRecord: (identityHash: string) =>
+    ['metadata', 'ingest', SOURCE, '_archives', `${segment('identity hash', identityHash)}.json`].join('/'),
   runFile: (runId: string, file: string) =>
     ['metadata', 'runs', `run_id=${segment('run id', runId)}`, segment('file name', file)].join('/'),
   lock: (dataset: DatasetId, programYear: number) =>

@@ -29,6 +29,12 @@ export interface ObjectStore {
   put(key: string, body: Body): Promise<PutResult>;
   /** Exclusive create for any key (used for locks); raw/ keys always behave like this. */
   putIfAbsent(key: string, body: Body): Promise<PutResult>;
+  /**
+   * Takes a finished local file into the store (the local file is gone afterwards): a rename on the
+   * same disk, an upload elsewhere. Same write-once rules as put(). `known` skips re-hashing a file
+   * whose digest the caller already computed.
+   */
+  moveFileIn(key: string, localPath: string, known?: { size: number; sha256: string }): Promise<PutResult>;
   get(key: string): Promise<Readable>;
   getText(key: string): Promise<string>;
   head(key: string): Promise<ObjectInfo | undefined>;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -440,5 +441,48 @@ describe('delete', () => {
     await expect(store.delete('staging/d.csv')).resolves.toBeUndefined();
     await expect(store.delete('staging/never/was.csv')).resolves.toBeUndefined();
     expect(await filesOnDisk()).toEqual([]);
+  });
+});
+
+describe('moveFileIn', () => {
+  const setup = async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'op-move-'));
+    const store = new FsObjectStore(path.join(root, 'lake'));
+    const local = (name: string, text: string) => {
+      const p = path.join(root, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    return { store, local };
+  };
+  const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+
+  it('moves a file into raw without copying it, and the source name is gone', async () => {
+    const { store, local } = await setup();
+    const src = local('a.csv', 'a,b\n1,2\n');
+    const ino = statSync(src).ino;
+    const r = await store.moveFileIn('raw/x/a.csv', src);
+    expect(r).toMatchObject({ status: 'created', size: 8, sha256: sha('a,b\n1,2\n') });
+    expect(existsSync(src)).toBe(false);
+    expect(statSync(store.uri('raw/x/a.csv')).ino).toBe(ino);
+  });
+
+  it('keeps raw write-once: same bytes are unchanged, different bytes are refused and kept out', async () => {
+    const { store, local } = await setup();
+    await store.moveFileIn('raw/x/a.csv', local('a.csv', 'one'));
+    const same = await store.moveFileIn('raw/x/a.csv', local('b.csv', 'one'));
+    expect(same.status).toBe('unchanged');
+    const other = local('c.csv', 'two');
+    await expect(store.moveFileIn('raw/x/a.csv', other)).rejects.toMatchObject({ code: 'RAW_IMMUTABLE' });
+    expect(readFileSync(store.uri('raw/x/a.csv'), 'utf8')).toBe('one');
+    expect(existsSync(other)).toBe(true); // the refused file is left where it was
+  });
+
+  it('replaces an ordinary object and trusts a known digest', async () => {
+    const { store, local } = await setup();
+    await store.moveFileIn('staging/p.gz', local('p1', 'old'));
+    const r = await store.moveFileIn('staging/p.gz', local('p2', 'new'), { size: 3, sha256: 'given' });
+    expect(r).toMatchObject({ status: 'replaced', sha256: 'given' });
+    expect(readFileSync(store.uri('staging/p.gz'), 'utf8')).toBe('new');
   });
 });

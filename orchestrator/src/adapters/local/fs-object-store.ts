@@ -12,7 +12,7 @@
  * The temp file is removed whatever happens; listings skip '.tmp-' files left by a killed process.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -114,6 +114,54 @@ export class FsObjectStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: Body): Promise<PutResult> {
     return this.withBody(body, async () => this.writeOnce(key, this.objectPath(key), body));
+  }
+
+  async moveFileIn(
+    key: string,
+    localPath: string,
+    known?: { size: number; sha256: string },
+  ): Promise<PutResult> {
+    const file = this.objectPath(key);
+    const digest = known ?? (await this.hashLocal(key, localPath));
+    const dir = path.dirname(file);
+    await this.mkdirs(key, dir);
+    try {
+      if (isWriteOnceKey(key)) {
+        // Exclusive create by hard link, then drop the source name: no copy, and never an overwrite.
+        await fs.link(localPath, file);
+        await fs.rm(localPath);
+        await syncDir(dir);
+        return { key, status: 'created', ...digest };
+      }
+      const existed = (await this.head(key)) !== undefined;
+      await fs.rename(localPath, file);
+      await syncDir(dir);
+      return { key, status: existed ? 'replaced' : 'created', ...digest };
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EEXIST') {
+        const stored = await this.hashStored(key, file);
+        if (stored !== undefined) {
+          const result = this.settleExisting(key, stored, digest);
+          await removeQuietly(localPath);
+          return result;
+        }
+      }
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+        // Another file system, or no hard links: copy through the ordinary atomic put.
+        const result = await this.put(key, createReadStream(localPath));
+        await removeQuietly(localPath);
+        return result;
+      }
+      throw this.writeError(e, key, file);
+    }
+  }
+
+  private async hashLocal(key: string, localPath: string): Promise<Digest> {
+    const digest = await this.hashStored(key, localPath);
+    if (!digest)
+      throw new OrchestratorError('OBJECT_NOT_FOUND', `No local file ${localPath} to move into ${key}.`);
+    return digest;
   }
 
   async get(key: string): Promise<Readable> {

@@ -60,9 +60,10 @@ export interface AuditInput {
   signal?: AbortSignal | undefined;
 }
 
-const bump = (m: Record<string, number>, k: string) => {
-  if (k in m || Object.keys(m).length < MAX_DISTINCT_VALUES) m[k] = (m[k] ?? 0) + 1;
-  else m['(other)'] = (m['(other)'] ?? 0) + 1;
+/** Counts values, at most MAX_DISTINCT_VALUES distinct ones (the rest as `(other)`): a hot path. */
+const bump = (m: Map<string, number>, k: string) => {
+  const key = m.has(k) || m.size < MAX_DISTINCT_VALUES ? k : '(other)';
+  m.set(key, (m.get(key) ?? 0) + 1);
 };
 
 /** Writes gzip parts, rotating at a record boundary once a part holds chunkBytes. */
@@ -105,7 +106,9 @@ class ChunkWriter {
     const data = Buffer.concat(this.buffered);
     this.buffered = [];
     this.bufferedBytes = 0;
-    if (!this.gzip.write(data)) await once(this.gzip, 'drain');
+    // Let up to 16 MB queue: compression runs on the libuv threadpool while the next records are scanned.
+    this.gzip.write(data);
+    if (this.gzip.writableLength > 16 << 20) await once(this.gzip, 'drain');
   }
 
   private async rotate(): Promise<void> {
@@ -148,8 +151,8 @@ export async function auditAndChunk(contract: Contract, input: AuditInput): Prom
   let era: ReturnType<typeof detectEra> | undefined;
   let writer: ChunkWriter | undefined;
   const wrong = { records: 0, examples: [] as number[] };
-  const programYears: Record<string, number> = {};
-  const publicationDates: Record<string, number> = {};
+  const programYears = new Map<string, number>();
+  const publicationDates = new Map<string, number>();
 
   const consume = async (repaired: Buffer, last: boolean) => {
     const scanned = [...scanner.push(repaired), ...(last ? scanner.end() : [])];
@@ -239,8 +242,8 @@ export async function auditAndChunk(contract: Contract, input: AuditInput): Prom
     header: scanner.header!,
     encoding: repair.report(),
     wrongFieldCount: wrong,
-    programYears,
-    publicationDates,
+    programYears: Object.fromEntries(programYears),
+    publicationDates: Object.fromEntries(publicationDates),
     chunks: writer.chunks,
   };
 }

@@ -143,6 +143,8 @@ describe('ingest from a local file', () => {
     expect(second.files[0]).toMatchObject({ status: 'unchanged', landedBy: first.runId });
     expect((await store.head(first.files[0]!.rawKey))!.modified.getTime()).toBe(rawBefore);
     expect(JSON.parse(await store.getText(second.manifestKey)).status).toBe('unchanged');
+    // Not even read again: the name says which publication it is, and the fingerprint matches.
+    expect(JSON.parse(await store.getText(`metadata/runs/run_id=${second.runId}/audits.json`))).toEqual([]);
     const forced = await ingest().run(req(src, { force: true, chunkBytes: 1 << 30 }));
     expect(forced.files[0]).toMatchObject({ status: 'landed', rawStatus: 'unchanged' });
     // Bigger chunks: the old parts were removed, one part holds everything.

@@ -79,10 +79,17 @@ interface IngestRecord {
   source: Record<string, unknown>;
 }
 
+interface ArchiveRecord {
+  identity: Record<string, unknown>;
+  entries: { entry: string; dataset: DatasetId; publication: string }[];
+}
+
 interface Input {
   kind: 'csv' | 'zip';
   /** Local path once fetched. */
   path: string;
+  /** True when the file is ours (a download): it is moved into raw instead of copied. */
+  owned: boolean;
   fileName: string;
   /** What identifies the source before reading it (cms: ids + URL; path: sha256). */
   identity: Record<string, unknown>;
@@ -163,7 +170,15 @@ export class Ingest {
       const fileName = basename(path);
       const sha256 = await sha256File(path);
       this.manifest.inputs.push({ path, bytes: info.size, sha256 });
-      return [{ kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv', path, fileName, identity: { sha256 } }];
+      return [
+        {
+          kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv',
+          path,
+          owned: false,
+          fileName,
+          identity: { sha256 },
+        },
+      ];
     }
     let url: string;
     let discovered: DiscoveredFile | undefined;
@@ -193,12 +208,9 @@ export class Ingest {
       });
       // Skip the download when every file of this publication is already ingested from the same distribution.
       const identity = this.cmsIdentity(discovered);
-      if (!req.force && discovered.kind === 'csv' && req.dataset !== 'all' && discovered.publicationDate) {
-        const unchanged = await this.unchanged(req, req.dataset, discovered.publicationDate, identity);
-        if (unchanged) {
-          this.manifest.inputs.push({ ...identity, skipped: 'already ingested' });
-          return [];
-        }
+      if (!req.force && (await this.alreadyIngested(req, discovered, identity))) {
+        this.manifest.inputs.push({ ...identity, skipped: 'already ingested' });
+        return [];
       }
     } else {
       url = req.source.url;
@@ -225,11 +237,38 @@ export class Ingest {
       {
         kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv',
         path: got.path,
+        owned: true,
         fileName,
         identity,
         publicationDate: discovered?.publicationDate,
       },
     ];
+  }
+
+  /** True when every file this CMS distribution gives for the request is already ingested from it. */
+  private async alreadyIngested(
+    req: IngestRequest,
+    d: DiscoveredFile,
+    identity: Record<string, unknown>,
+  ): Promise<boolean> {
+    if (d.kind === 'csv') {
+      const dataset = req.dataset === 'all' ? undefined : req.dataset;
+      return (
+        !!dataset &&
+        !!d.publicationDate &&
+        !!(await this.unchanged(req, dataset, d.publicationDate, identity))
+      );
+    }
+    const key = lake.archiveRecord(sha256Hex(JSON.stringify(identity)));
+    if (!(await this.deps.store.head(key))) return false;
+    const archive = JSON.parse(await this.deps.store.getText(key)) as ArchiveRecord;
+    const wanted = archive.entries.filter((e) => req.dataset === 'all' || e.dataset === req.dataset);
+    if (wanted.length === 0) return false;
+    for (const e of wanted) {
+      if (!(await this.unchanged(req, e.dataset, e.publication, { ...identity, entry: e.entry })))
+        return false;
+    }
+    return true;
   }
 
   private cmsIdentity(d: DiscoveredFile): Record<string, unknown> {
@@ -255,22 +294,32 @@ export class Ingest {
     }
     const out: LandedFile[] = [];
     for (const entry of wanted) {
+      const entryInput: Input = { ...input, owned: true, identity: { ...input.identity, entry: entry.name } };
+      const early = await this.unchangedByName(req, entryInput, basename(entry.name));
+      if (early) {
+        out.push(early); // not even extracted
+        continue;
+      }
       const dest = join(workDir, 'extract', basename(entry.name));
       await mkdir(join(workDir, 'extract'), { recursive: true });
       await this.timed('extract', () =>
         this.deps.archives.extract(input.path, entry.name, dest, this.deps.signal),
       );
-      out.push(
-        await this.processCsv(
-          req,
-          { ...input, identity: { ...input.identity, entry: entry.name } },
-          dest,
-          basename(entry.name),
-          workDir,
-        ),
-      );
+      out.push(await this.processCsv(req, entryInput, dest, basename(entry.name), workDir));
       await rm(dest, { force: true });
     }
+    const record: ArchiveRecord = {
+      identity: input.identity,
+      entries: wanted.map((e, i) => ({
+        entry: e.name,
+        dataset: out[i]!.dataset,
+        publication: out[i]!.publication,
+      })),
+    };
+    await this.deps.store.put(
+      lake.archiveRecord(sha256Hex(JSON.stringify(input.identity))),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
     return out;
   }
 
@@ -303,6 +352,62 @@ export class Ingest {
     return record;
   }
 
+  /** Reports an already-ingested file and returns it as unchanged. */
+  private unchangedFile(
+    previous: IngestRecord,
+    dataset: DatasetId,
+    programYear: number,
+    publication: string,
+    fileName: string,
+    fingerprint: string,
+  ): LandedFile {
+    this.deps.reporter.event({
+      level: 'info',
+      code: 'ingest.unchanged',
+      message: `${fileName}: already ingested by run ${previous.runId}; nothing to do (--force redoes it)`,
+      data: { rawKey: previous.rawKey, records: previous.records },
+    });
+    return {
+      dataset,
+      programYear,
+      publication,
+      status: 'unchanged',
+      rawKey: previous.rawKey,
+      stagingKeys: previous.stagingKeys,
+      records: previous.records,
+      fingerprint,
+      landedBy: previous.runId,
+    };
+  }
+
+  /**
+   * When the name (or --publication) already says which publication of which dataset a file is, an
+   * earlier ingest with the same fingerprint is found before reading the file at all.
+   */
+  private async unchangedByName(
+    req: IngestRequest,
+    input: Input,
+    fileName: string,
+  ): Promise<LandedFile | undefined> {
+    if (req.force) return undefined;
+    const named = parseCmsName(fileName);
+    const dataset = req.dataset === 'all' ? named.dataset : req.dataset;
+    const publication = req.publication ?? input.publicationDate ?? named.publicationDate;
+    if (!dataset || !publication) return undefined;
+    const previous = await this.unchanged(req, dataset, publication, input.identity);
+    return (
+      previous &&
+      this.unchangedFile(
+        previous,
+        dataset,
+        req.year,
+        publication,
+        fileName,
+        this.fingerprint(req, dataset, input.identity),
+      )
+    );
+  }
+
   private async processCsv(
     req: IngestRequest,
     input: Input,
@@ -310,7 +415,10 @@ export class Ingest {
     fileName: string,
     workDir: string,
   ): Promise<LandedFile> {
+    const early = await this.unchangedByName(req, input, fileName);
+    if (early) return early;
     const { store, reporter, contract } = this.deps;
+    const owned = input.owned;
     const named = parseCmsName(fileName);
     const declaredDataset = req.dataset === 'all' ? named.dataset : req.dataset;
     const chunkDir = join(workDir, 'chunks', fileName);
@@ -332,28 +440,15 @@ export class Ingest {
     const fingerprint = this.fingerprint(req, dataset, input.identity);
 
     const previous = req.force ? undefined : await this.unchanged(req, dataset, publication, input.identity);
-    if (previous) {
-      reporter.event({
-        level: 'info',
-        code: 'ingest.unchanged',
-        message: `${fileName}: already ingested by run ${previous.runId}; nothing to do (--force redoes it)`,
-        data: { rawKey: previous.rawKey, records: previous.records },
-      });
-      return {
-        dataset,
-        programYear: req.year,
-        publication,
-        status: 'unchanged',
-        rawKey: previous.rawKey,
-        stagingKeys: previous.stagingKeys,
-        records: previous.records,
-        fingerprint,
-        landedBy: previous.runId,
-      };
-    }
+    if (previous) return this.unchangedFile(previous, dataset, req.year, publication, fileName, fingerprint);
 
     const rawKey = lake.rawFile(loc, fileName);
-    const raw = await this.timed('land', () => store.put(rawKey, createReadStream(path)));
+    // A file we fetched is moved into raw (no copy); the user's own file is copied and left alone.
+    const raw = await this.timed('land', () =>
+      owned
+        ? store.moveFileIn(rawKey, path, { size: audit.bytes, sha256: audit.sha256 })
+        : store.put(rawKey, createReadStream(path)),
+    );
     const stagingKeys = await this.timed('land', () => this.replaceStaging(loc, audit));
     // The audit names chunks by their lake keys, not by the temp files they were built in.
     audit.chunks = audit.chunks.map((c, i) => ({ ...c, file: stagingKeys[i]! }));
@@ -430,7 +525,7 @@ export class Ingest {
     const keys: string[] = [];
     for (const c of audit.chunks) {
       const key = lake.stagingChunk(loc, c.part);
-      await store.put(key, createReadStream(c.file));
+      await store.moveFileIn(key, c.file);
       keys.push(key);
     }
     for await (const o of store.list(lake.stagingPrefix(loc)))
