@@ -15,20 +15,21 @@ step() { printf '\n== %s\n' "$*"; }
 
 rm -rf "$demo" && mkdir -p "$demo"
 
-step "1/4 doctor: is this machine ready for the local target?"
+step "1/5 doctor: is this machine ready for the local target?"
 "${orchestrator[@]}" doctor
 
-step "2/4 sample: a CMS-style archive for program year $year ($rows General rows, 1% defects)"
+step "2/5 sample: a CMS-style archive for program year $year ($rows General rows, 1% defects)"
 archive="$demo/PGYR${year}_P0630$((year + 1)).zip"
 "${orchestrator[@]}" --log-level warn sample --dataset general --year "$year" --rows "$rows" --defects 0.01 --seed "$year" --out "$archive"
 
-step "3/4 contract: export the dataset contract for Spark"
+step "3/5 ingest: land the archive in the lake (audit, raw zone write-once, staging chunks)"
+"${orchestrator[@]}" --log-level warn ingest --dataset all --year "$year" --source "$archive"
+
+step "4/5 contract: export the dataset contract for Spark"
 "${orchestrator[@]}" --log-level warn contract export --out "$demo/contract.json"
 
-step "4/4 spark-submit (local): read the General file as Spark will, through the contract"
-mkdir -p "$demo/extracted"
-.venv/bin/python -m zipfile -e "$archive" "$demo/extracted"
-general="$(ls "$demo"/extracted/OP_DTL_GNRL_*.csv)"
+step "5/5 spark-submit (local): read the landed General file as Spark will, through the contract"
+general="$(ls "$lake"/raw/open_payments/general/program_year="$year"/publication=*/OP_DTL_GNRL_*.csv)"
 (cd spark-jobs && ../.venv/bin/python -m zipfile -c "$demo/jobs.zip" openpayments_jobs >/dev/null)
 PATH="$root/.venv/bin:$PATH" PYSPARK_PYTHON="$root/.venv/bin/python" \
   .venv/bin/spark-submit --master 'local[*]' --conf spark.ui.enabled=false --py-files "$demo/jobs.zip" \
@@ -57,6 +58,8 @@ Done. What the demo produced:
   $archive.sidecar.json     exact counts of every injected defect
   $demo/contract.json       the dataset contract (versioned JSON for Spark, Glue, dbt)
   $demo/profile.json        what Spark read from the General file
-  $lake                     the local lake (checked writable by doctor)
-Next stages (ingest, transform, catalog, validate, dbt) arrive with the open issues.
+  $lake/raw/…               original bytes of each file of the year, write-once
+  $lake/staging/…           gzip chunks of whole records, ready for Spark
+  $lake/metadata/runs/…     the ingest run's manifest and audits
+Next stages (transform, catalog, validate, dbt) arrive with the open issues.
 TXT
