@@ -29,6 +29,8 @@ export class RecordScanner {
 
   private readonly captureNames: string[];
   private captureAt = new Map<number, string>();
+  /** captureFlags[i] is true when field i is captured (an array read is cheaper than a Map lookup). */
+  private captureFlags: boolean[] = [];
   private pending: Buffer[] = [];
   private inQuotes = false;
   private quotePending = false;
@@ -88,9 +90,10 @@ export class RecordScanner {
         this.inQuotes = true;
         i++;
       } else if (b === COMMA) {
-        this.endField();
+        // The hot path: most fields are not captured, so avoid any call or lookup for them.
+        if (this.fieldParts) this.endField();
         this.field++;
-        this.startField();
+        if (this.captureFlags[this.field] === true) this.fieldParts = [];
         i++;
       } else if (b === LF) {
         this.emit(out, chunk, start, i + 1);
@@ -151,7 +154,10 @@ export class RecordScanner {
         .replace(/^\uFEFF/, '')
         .trim()
         .toLowerCase();
-      if (this.captureNames.includes(key)) this.captureAt.set(i, key);
+      if (this.captureNames.includes(key)) {
+        this.captureAt.set(i, key);
+        this.captureFlags[i] = true;
+      }
     });
   }
 
