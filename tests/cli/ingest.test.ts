@@ -52,6 +52,21 @@ async function publish(files: PublishedFile[], throttle?: number): Promise<FakeC
   return server;
 }
 
+/** A generated General 2023 file published on a fresh fake CMS, and a lake folder to ingest into. */
+async function publishGeneral(rows: number, throttle?: number) {
+  const dir = tempDir();
+  const src = generalCsv(dir, rows);
+  const file: PublishedFile = {
+    dataset: 'general',
+    programYear: 2023,
+    publicationDate: '2024-06-30',
+    fileName: cmsFileName('general', 2023, '2024-06-30'),
+    path: src,
+  };
+  const s = await publish([file], throttle);
+  return { dir, src, file, s, lake: join(dir, 'lake') };
+}
+
 const env = (s: FakeCms, extra: Record<string, string> = {}) => ({
   ORCHESTRATOR_CMS__CATALOG_BASE_URL: s.url,
   ...extra,
@@ -102,17 +117,7 @@ describe('ingest from the CMS catalog', () => {
   });
 
   it('retries server errors and fails cleanly after the last attempt, with nothing in the raw zone', async () => {
-    const dir = tempDir();
-    const src = generalCsv(dir, 500);
-    const file: PublishedFile = {
-      dataset: 'general',
-      programYear: 2023,
-      publicationDate: '2024-06-30',
-      fileName: cmsFileName('general', 2023, '2024-06-30'),
-      path: src,
-    };
-    const s = await publish([file]);
-    const lake = join(dir, 'lake');
+    const { dir, file, s, lake } = await publishGeneral(500);
     s.setFault(s.downloadPath(file), { kind: 'status', status: 503, times: 2 });
     const ok = await runCliAsync(['--lake', lake, 'ingest', '--dataset', 'general', '--year', '2023'], {
       env: env(s),
@@ -251,17 +256,7 @@ function pythonZip(path: string, entries: Record<string, string>): void {
 
 describe('ingest from a URL', () => {
   it('downloads a file the user points at and lands it; the same bytes again are not landed twice', async () => {
-    const dir = tempDir();
-    const src = generalCsv(dir, 300);
-    const file: PublishedFile = {
-      dataset: 'general',
-      programYear: 2023,
-      publicationDate: '2024-06-30',
-      fileName: cmsFileName('general', 2023, '2024-06-30'),
-      path: src,
-    };
-    const s = await publish([file]);
-    const lake = join(dir, 'lake');
+    const { src, file, s, lake } = await publishGeneral(300);
     const args = [
       '--lake',
       lake,
