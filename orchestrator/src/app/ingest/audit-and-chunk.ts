@@ -118,7 +118,8 @@ class ChunkWriter {
     this.current = { part, file, records: 0, bytes: this.header.length };
     this.chunks.push(this.current);
     // Level 1: staging is transient and read once by Spark; speed matters more than size here.
-    this.gzip = createGzip({ level: 1 });
+    // 1 MB output buffers: each one costs a main-thread callback, and the scanner keeps that thread busy.
+    this.gzip = createGzip({ level: 1, chunkSize: 1 << 20 });
     this.file = createWriteStream(file);
     this.gzip.pipe(this.file);
     this.buffered.push(this.header);
