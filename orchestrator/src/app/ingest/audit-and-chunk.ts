@@ -106,9 +106,10 @@ class ChunkWriter {
     const data = Buffer.concat(this.buffered);
     this.buffered = [];
     this.bufferedBytes = 0;
-    // Let up to 16 MB queue: compression runs on the libuv threadpool while the next records are scanned.
+    // Let up to 4 MB queue: compression runs on the libuv threadpool while the next records are scanned
+    // (more buys little speed and costs memory: peak RSS must stay under 200 MB).
     this.gzip.write(data);
-    if (this.gzip.writableLength > 16 << 20) await once(this.gzip, 'drain');
+    if (this.gzip.writableLength > 4 << 20) await once(this.gzip, 'drain');
   }
 
   private async rotate(): Promise<void> {
