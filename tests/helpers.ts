@@ -13,14 +13,18 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The environment of a CLI run: this process's, minus the developer's own ORCHESTRATOR_* settings. */
+function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const k of Object.keys(env)) if (k.startsWith('ORCHESTRATOR_') && !(k in extra)) delete env[k];
+  return env;
+}
+
 export function runCli(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): CliRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  // Tests must not inherit the developer's own settings.
-  for (const k of Object.keys(env))
-    if (k.startsWith('ORCHESTRATOR_') && !(opts.env && k in opts.env)) delete env[k];
+  const env = cliEnv(opts.env);
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? tempDir(),
     env,
@@ -43,9 +47,7 @@ export function runCliAsync(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  for (const k of Object.keys(env))
-    if (k.startsWith('ORCHESTRATOR_') && !(opts.env && k in opts.env)) delete env[k];
+  const env = cliEnv(opts.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? tempDir(),

@@ -98,6 +98,9 @@ interface Input {
 
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** A CMS year archive or a single CSV, by name. */
+const kindOf = (fileName: string): 'csv' | 'zip' => (/\.zip$/i.test(fileName) ? 'zip' : 'csv');
+
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
@@ -172,7 +175,7 @@ export class Ingest {
       this.manifest.inputs.push({ path, bytes: info.size, sha256 });
       return [
         {
-          kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv',
+          kind: kindOf(fileName),
           path,
           owned: false,
           fileName,
@@ -235,7 +238,7 @@ export class Ingest {
     });
     return [
       {
-        kind: /\.zip$/i.test(fileName) ? 'zip' : 'csv',
+        kind: kindOf(fileName),
         path: got.path,
         owned: true,
         fileName,
