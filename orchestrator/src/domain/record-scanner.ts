@@ -1,9 +1,11 @@
 /**
- * Finds CSV record boundaries in a UTF-8 byte stream without decoding it: a record ends at LF or CRLF
- * (or a lone CR) outside quotes, so a record whose quoted text holds newlines is never split. Each
- * complete record comes out as its original bytes (for chunking) with its field count. The first
- * record is the header: it is parsed, and the fields named in `capture` (e.g. Program_Year) are then
- * read from every record without parsing the rest. Memory is bounded by the longest record.
+ * Finds CSV record boundaries in a UTF-8 byte stream without decoding or copying it: a record ends at
+ * LF or CRLF (or a lone CR) outside quotes, so a record whose quoted text holds newlines is never
+ * split. The scanner reports where each record ends within the chunk being scanned, with its field
+ * count; the caller slices the chunk itself (the staging writer cuts parts only at those offsets).
+ * The first record is the header: it is parsed, and the fields named in `capture` (e.g. Program_Year)
+ * are then read from every record without parsing the rest. Memory is bounded by the header and the
+ * captured fields; a gigabyte goes through at a few hundred MB/s, so this loop is kept branch-light.
  */
 import { parseCsv } from './csv.js';
 
@@ -11,14 +13,70 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
-const QUOTE_BYTE = Buffer.from('"');
+/** 1 for the bytes that can end a run of plain field text outside quotes. */
+const SPECIAL = new Uint8Array(256);
+for (const b of [QUOTE, COMMA, LF, CR]) SPECIAL[b] = 1;
 
-export interface ScannedRecord {
-  /** The record's bytes including its line ending. */
-  bytes: Buffer;
-  fields: number;
-  /** Captured field texts by lower-cased column name (quotes removed, doubled quotes undone). */
-  captured: Map<string, string>;
+/** Called for each data record: `end` is the offset just past the record (and its line ending) in the chunk. */
+export type OnRecord = (end: number, fields: number) => void;
+/** Called once, as soon as the header is read; `end` is where data begins in the chunk being scanned. */
+export type OnHeader = (header: string[], bytes: Buffer, end: number) => void;
+
+/** Undoes CSV quoting of one field's raw text: `"a""b"` → `a"b` (a quote toggles quoting, `""` inside is one). */
+export function unquoteField(raw: string): string {
+  if (!raw.includes('"')) return raw;
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c !== '"') out += c;
+    else if (quoted && raw[i + 1] === '"') {
+      out += '"';
+      i++;
+    } else quoted = !quoted;
+  }
+  return out;
+}
+
+/**
+ * The raw bytes of one captured field, decoded only when they differ from the previous record's: a
+ * year column holds one value in millions of rows, so most records cost a short byte compare and no
+ * allocation.
+ */
+class CapturedField {
+  private lastRaw = Buffer.alloc(64);
+  private lastLength = -1;
+  private lastValue = '';
+  /** Raw bytes of the field from earlier chunks, when it spans a chunk boundary (rare). */
+  private carried: Buffer | undefined;
+
+  carry(chunk: Buffer, from: number): void {
+    const rest = chunk.subarray(from);
+    this.carried = this.carried ? Buffer.concat([this.carried, rest]) : Buffer.from(rest);
+  }
+
+  value(chunk: Buffer, from: number, to: number): string {
+    let raw = chunk;
+    if (this.carried) {
+      raw = Buffer.concat([this.carried, chunk.subarray(from, to)]);
+      this.carried = undefined;
+      from = 0;
+      to = raw.length;
+    }
+    const length = to - from;
+    if (length === this.lastLength) {
+      let k = 0;
+      while (k < length && raw[from + k] === this.lastRaw[k]) k++;
+      if (k === length) return this.lastValue;
+    }
+    const value = unquoteField(raw.toString('utf8', from, to));
+    if (length <= this.lastRaw.length) {
+      raw.copy(this.lastRaw, 0, from, to);
+      this.lastLength = length;
+      this.lastValue = value;
+    }
+    return value;
+  }
 }
 
 export class RecordScanner {
@@ -26,56 +84,72 @@ export class RecordScanner {
   header: string[] | undefined;
   /** The header record's original bytes. */
   headerBytes: Buffer | undefined;
+  /** The captured fields of the record being reported (in `capture` order; quotes removed, doubled quotes undone). */
+  readonly captured: (string | undefined)[];
 
   private readonly captureNames: string[];
-  private captureAt = new Map<number, string>();
-  /** captureFlags[i] is true when field i is captured (an array read is cheaper than a Map lookup). */
-  private captureFlags: boolean[] = [];
-  private pending: Buffer[] = [];
+  private readonly onHeader: OnHeader | undefined;
+  /** captureSlot[i] is the index in `captured` of field i (an array read is cheaper than a Map lookup). */
+  private captureSlot: (CapturedField | undefined)[] = [];
+  private slotIndex: number[] = [];
+  private headerParts: Buffer[] = [];
   private inQuotes = false;
   private quotePending = false;
   private crPending = false;
+  /** Bytes of an unfinished record have been seen (a file without a final newline still ends one). */
+  private recordOpen = false;
   private field = 0;
-  /** Slices of the field being captured (copied when the field ends, before the chunk is reused). */
-  private fieldParts: Buffer[] | undefined;
-  private captured = new Map<string, string>();
+  /** The field being captured, and where its bytes begin in the current chunk. */
+  private capturing: CapturedField | undefined;
+  private captureFrom = 0;
 
-  constructor(opts: { capture?: string[] } = {}) {
+  constructor(opts: { capture?: string[]; onHeader?: OnHeader } = {}) {
+    this.onHeader = opts.onHeader;
     this.captureNames = (opts.capture ?? []).map((n) => n.toLowerCase());
+    this.captured = this.captureNames.map(() => undefined);
   }
 
-  /** Scans a chunk; returns the data records it completed (the header is kept in `header`). */
-  push(chunk: Buffer): ScannedRecord[] {
-    const out: ScannedRecord[] = [];
+  /**
+   * Scans a chunk, calling onRecord for every data record that ends in it. Returns the offset where
+   * data begins in this chunk: past the header when the header ends here, the chunk's length while the
+   * header is still incomplete, else 0.
+   */
+  scan(chunk: Buffer, onRecord: OnRecord): number {
     const n = chunk.length;
-    let start = 0; // where the current record's bytes begin within this chunk
+    let dataStart = this.header === undefined ? n : 0;
+    const finish = (end: number) => {
+      if (this.header === undefined) {
+        this.headerParts.push(chunk.subarray(0, end));
+        dataStart = end;
+        this.readHeader(Buffer.concat(this.headerParts), end);
+      } else {
+        onRecord(end, this.field + 1);
+      }
+      this.startRecord(end);
+    };
     let i = 0;
     while (i < n) {
       if (this.crPending) {
         this.crPending = false;
         if (chunk[i] === LF) {
-          this.emit(out, chunk, start, i + 1);
-          start = ++i;
+          finish(++i);
           continue;
         }
-        this.emit(out, chunk, start, i); // a lone CR ended the record
-        start = i;
+        finish(i); // a lone CR ended the record
       }
       if (this.quotePending) {
         this.quotePending = false;
         if (chunk[i] === QUOTE) {
-          this.fieldParts?.push(QUOTE_BYTE); // a doubled quote inside a quoted field
-          i++;
+          i++; // a doubled quote inside a quoted field
           this.inQuotes = true;
           continue;
         }
         this.inQuotes = false;
       }
+      this.recordOpen = true;
       if (this.inQuotes) {
         // Inside quotes only a quote matters: jump straight to it.
         const q = chunk.indexOf(QUOTE, i);
-        const stop = q === -1 ? n : q;
-        if (this.fieldParts && stop > i) this.fieldParts.push(chunk.subarray(i, stop));
         if (q === -1) {
           i = n;
         } else {
@@ -85,46 +159,72 @@ export class RecordScanner {
         }
         continue;
       }
+      if (this.capturing === undefined) {
+        // The hot path: unquoted, uncaptured fields. Count commas in a tight loop with the state in
+        // locals, until a byte that needs the full state machine.
+        const slots = this.captureSlot;
+        let f = this.field;
+        while (i < n) {
+          const c = chunk[i]!;
+          if (SPECIAL[c] === 0) {
+            i++;
+          } else if (c === COMMA) {
+            i++;
+            f++;
+            if (slots[f] !== undefined) {
+              this.capturing = slots[f];
+              this.captureFrom = i;
+              break;
+            }
+          } else break;
+        }
+        this.field = f;
+        if (i === n || this.capturing !== undefined) continue;
+      }
       const b = chunk[i]!;
-      if (b === QUOTE) {
+      if (b === COMMA) {
+        this.endField(chunk, i);
+        i++;
+        this.field++;
+        this.startField(i);
+      } else if (b === QUOTE) {
         this.inQuotes = true;
         i++;
-      } else if (b === COMMA) {
-        // The hot path: most fields are not captured, so avoid any call or lookup for them.
-        if (this.fieldParts) this.endField();
-        this.field++;
-        if (this.captureFlags[this.field] === true) this.fieldParts = [];
-        i++;
       } else if (b === LF) {
-        this.emit(out, chunk, start, i + 1);
-        start = ++i;
+        this.endField(chunk, i);
+        finish(++i);
       } else if (b === CR) {
+        this.endField(chunk, i);
         this.crPending = true; // CRLF or a lone CR: decided by the next byte
         i++;
       } else {
         // Plain bytes up to the next special one.
-        let j = i + 1;
-        while (j < n) {
-          const c = chunk[j]!;
-          if (c === COMMA || c === LF || c === CR || c === QUOTE) break;
-          j++;
-        }
-        if (this.fieldParts) this.fieldParts.push(chunk.subarray(i, j));
-        i = j;
+        i++;
+        while (i < n && SPECIAL[chunk[i]!] === 0) i++;
       }
     }
-    if (start < n) this.pending.push(Buffer.from(chunk.subarray(start)));
-    return out;
+    this.capturing?.carry(chunk, this.captureFrom);
+    this.captureFrom = 0;
+    if (this.header === undefined && this.recordOpen) this.headerParts.push(Buffer.from(chunk));
+    return dataStart;
   }
 
-  /** The last record, when the file does not end with a newline. */
-  end(): ScannedRecord[] {
-    const out: ScannedRecord[] = [];
+  /**
+   * Ends the last record when the file does not end with a newline. Offsets are those of an empty
+   * chunk after the last one: the record ends at 0, where that chunk would begin.
+   */
+  end(onRecord: OnRecord): void {
     // A file that ended right after a closing quote is complete.
     this.quotePending = false;
     this.crPending = false;
-    if (this.pending.length) this.emit(out, Buffer.alloc(0), 0, 0);
-    return out;
+    if (!this.recordOpen || this.inQuotes) return;
+    if (this.header === undefined) {
+      this.readHeader(Buffer.concat(this.headerParts), 0);
+    } else {
+      this.endField(Buffer.alloc(0), 0);
+      onRecord(0, this.field + 1);
+    }
+    this.startRecord(0);
   }
 
   /** True while inside a quoted field: a file ending here was cut off. */
@@ -132,43 +232,40 @@ export class RecordScanner {
     return this.inQuotes;
   }
 
-  private emit(out: ScannedRecord[], chunk: Buffer, from: number, to: number): void {
-    this.endField();
-    const piece = chunk.subarray(from, to);
-    // No copy: chunks are never reused, and the writer copies records into its own buffers.
-    const bytes = this.pending.length ? Buffer.concat([...this.pending, piece]) : piece;
-    this.pending = [];
-    const record = { bytes, fields: this.field + 1, captured: this.captured };
-    this.captured = new Map();
+  private startRecord(at: number): void {
+    this.recordOpen = false;
     this.field = 0;
-    if (this.header === undefined) this.readHeader(bytes);
-    else out.push(record);
-    this.startField();
+    this.captured.fill(undefined);
+    this.startField(at);
   }
 
-  private readHeader(bytes: Buffer): void {
+  private startField(at: number): void {
+    this.capturing = this.captureSlot[this.field];
+    this.captureFrom = at;
+  }
+
+  private endField(chunk: Buffer, at: number): void {
+    const field = this.capturing;
+    if (field === undefined) return;
+    this.capturing = undefined;
+    this.captured[this.slotIndex[this.field]!] = field.value(chunk, this.captureFrom, at);
+  }
+
+  private readHeader(bytes: Buffer, end: number): void {
     this.header = parseCsv(bytes.toString('utf8'))[0] ?? [];
     this.headerBytes = bytes;
+    this.headerParts = [];
     this.header.forEach((name, i) => {
       const key = name
         .replace(/^\uFEFF/, '')
         .trim()
         .toLowerCase();
-      if (this.captureNames.includes(key)) {
-        this.captureAt.set(i, key);
-        this.captureFlags[i] = true;
+      const slot = this.captureNames.indexOf(key);
+      if (slot !== -1) {
+        this.captureSlot[i] = new CapturedField();
+        this.slotIndex[i] = slot;
       }
     });
-  }
-
-  private startField(): void {
-    this.fieldParts = this.captureAt.has(this.field) ? [] : undefined;
-  }
-
-  private endField(): void {
-    const name = this.captureAt.get(this.field);
-    if (name !== undefined && this.fieldParts)
-      this.captured.set(name, Buffer.concat(this.fieldParts).toString('utf8'));
-    this.fieldParts = undefined;
+    this.onHeader?.(this.header, bytes, end);
   }
 }

@@ -6,11 +6,11 @@
  * records). Constant memory: bounded by the read size and the longest record.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGzip, type Gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { detectEra } from '../../domain/contract/index.js';
 import type { Contract, DatasetId } from '../../domain/contract/types.js';
 import { type EncodingReport, Utf8Repair } from '../../domain/encoding.js';
@@ -47,15 +47,8 @@ export interface FileAudit {
   chunks: ChunkInfo[];
 }
 
-export interface AuditInput {
+export interface AuditInput extends AuditTarget {
   path: string;
-  /** The file's own name (as published), for messages and the audit. */
-  fileName: string;
-  /** When known (from --dataset or the file name), the header must be a layout of this dataset. */
-  dataset?: DatasetId | undefined;
-  chunkBytes: number;
-  /** Folder that receives part-00000.csv.gz, part-00001.csv.gz, … */
-  outDir: string;
   reporter: Reporter;
   signal?: AbortSignal | undefined;
 }
@@ -66,75 +59,113 @@ const bump = (m: Map<string, number>, k: string) => {
   m.set(key, (m.get(key) ?? 0) + 1);
 };
 
-/** Writes gzip parts, rotating at a record boundary once a part holds chunkBytes. */
+const gzipMember = promisify(gzip);
+/** Members compressed at once: enough to keep both cores busy while the scanner runs, little memory. */
+const MEMBERS_IN_FLIGHT = 3;
+
+/**
+ * Writes gzip parts of the data bytes, cutting a part only at a record end once it holds chunkBytes.
+ * Whole read chunks go to gzip as they are (no per-record copies); the scanner says where records end.
+ *
+ * Each piece (≤ 1 MB) is compressed as its own gzip member, on the libuv threadpool, several at once;
+ * a part is the members concatenated in order — a valid multi-member gzip file, which Spark, DuckDB,
+ * Python and gunzip read as one stream. One deflate stream per part would be compressed strictly in
+ * sequence, waiting for the main thread (busy scanning) between pieces: half the speed.
+ */
 class ChunkWriter {
   readonly chunks: ChunkInfo[] = [];
-  private gzip: Gzip | undefined;
-  private file: WriteStream | undefined;
+  private file: FileHandle | undefined;
+  private inFlight: Promise<Buffer>[] = [];
   private current: ChunkInfo | undefined;
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
+  /** Offsets in the chunk being written where the current part must end, with its record count then. */
+  private cuts: { end: number; records: number }[] = [];
+  private partBytes = 0;
+  private partRecords = 0;
+  private from = 0;
 
   constructor(
     private readonly outDir: string,
     private readonly chunkBytes: number,
     private readonly header: Buffer,
-  ) {}
-
-  /** Buffers a record; returns a promise only when a part must rotate or the buffer must flush. */
-  add(record: Buffer): Promise<void> | undefined {
-    if (!this.current || this.current.bytes >= this.chunkBytes)
-      return this.rotate().then(() => this.append(record));
-    return this.append(record);
+  ) {
+    this.partBytes = header.length;
   }
 
-  private append(record: Buffer): Promise<void> | undefined {
-    this.buffered.push(record);
-    this.bufferedBytes += record.length;
-    this.current!.bytes += record.length;
-    this.current!.records++;
-    return this.bufferedBytes >= 1 << 20 ? this.flush() : undefined;
+  /** Call at the start of each chunk, before its records are reported. */
+  begin(dataStart: number): void {
+    this.cuts = [];
+    this.from = dataStart;
+  }
+
+  /** A record ended at `end` in the current chunk: cut here when the part is full. Synchronous: a hot path. */
+  recordEnded(end: number): void {
+    this.partRecords++;
+    const bytes = this.partBytes + end - this.from;
+    if (bytes >= this.chunkBytes) {
+      this.cuts.push({ end, records: this.partRecords });
+      this.partBytes = this.header.length;
+      this.partRecords = 0;
+      this.from = end;
+    }
+  }
+
+  /** Writes the chunk's data bytes (from dataStart) into the parts, rotating at the cuts found. */
+  async write(chunk: Buffer, dataStart: number): Promise<void> {
+    let pos = dataStart;
+    for (const cut of this.cuts) {
+      if (!this.current) await this.rotate();
+      await this.push(chunk.subarray(pos, cut.end));
+      this.current!.records = cut.records;
+      await this.finishPart();
+      pos = cut.end;
+    }
+    if (pos < chunk.length) {
+      if (!this.current) await this.rotate();
+      await this.push(chunk.subarray(pos));
+    }
+    this.partBytes += chunk.length - this.from;
+    this.from = 0;
   }
 
   async close(): Promise<void> {
-    if (!this.current) await this.rotate(); // a header-only file still gets one part
+    if (!this.current && this.chunks.length === 0) await this.rotate(); // a header-only file still gets one part
+    if (this.current) this.current.records = this.partRecords;
     await this.finishPart();
   }
 
-  private async flush(): Promise<void> {
-    if (!this.gzip || this.bufferedBytes === 0) return;
-    const data = Buffer.concat(this.buffered);
-    this.buffered = [];
-    this.bufferedBytes = 0;
-    // Let up to 4 MB queue: compression runs on the libuv threadpool while the next records are scanned
-    // (more buys little speed and costs memory: peak RSS must stay under 200 MB).
-    this.gzip.write(data);
-    if (this.gzip.writableLength > 4 << 20) await once(this.gzip, 'drain');
+  private async push(data: Buffer): Promise<void> {
+    if (data.length === 0) return;
+    this.current!.bytes += data.length;
+    // Level 1: staging is transient and read once by Spark; speed matters more than size here.
+    // One output buffer per member (chunkSize): each extra buffer is a round trip through the main thread.
+    this.inFlight.push(gzipMember(data, { level: 1, chunkSize: data.length + (64 << 10) }));
+    while (this.inFlight.length > MEMBERS_IN_FLIGHT) await this.writeOldest();
+  }
+
+  private async writeOldest(): Promise<void> {
+    const member = await this.inFlight.shift()!;
+    await this.file!.write(member);
   }
 
   private async rotate(): Promise<void> {
-    await this.finishPart();
     const part = this.chunks.length;
     const file = join(this.outDir, `part-${String(part).padStart(5, '0')}.csv.gz`);
-    this.current = { part, file, records: 0, bytes: this.header.length };
+    this.current = { part, file, records: 0, bytes: 0 };
     this.chunks.push(this.current);
-    // Level 1: staging is transient and read once by Spark; speed matters more than size here.
-    // 1 MB output buffers: each one costs a main-thread callback, and the scanner keeps that thread busy.
-    this.gzip = createGzip({ level: 1, chunkSize: 1 << 20 });
-    this.file = createWriteStream(file);
-    this.gzip.pipe(this.file);
-    this.buffered.push(this.header);
-    this.bufferedBytes += this.header.length;
+    this.file = await open(file, 'w');
+    await this.push(this.header);
   }
 
   private async finishPart(): Promise<void> {
-    if (!this.gzip || !this.file) return;
-    await this.flush();
-    const closed = once(this.file, 'close');
-    this.gzip.end();
-    await closed;
-    this.gzip = undefined;
-    this.file = undefined;
+    if (!this.file) return;
+    try {
+      while (this.inFlight.length) await this.writeOldest();
+    } finally {
+      await this.file.close();
+      this.inFlight = [];
+      this.file = undefined;
+      this.current = undefined;
+    }
   }
 }
 
@@ -142,112 +173,183 @@ function stripBom(b: Buffer): Buffer {
   return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b;
 }
 
-export async function auditAndChunk(contract: Contract, input: AuditInput): Promise<FileAudit> {
-  await mkdir(input.outDir, { recursive: true });
-  const hash = createHash('sha256');
-  const repair = new Utf8Repair();
-  const scanner = new RecordScanner({ capture: ['program_year', 'payment_publication_date'] });
-  const progress = input.reporter.progress(`audit ${input.fileName}`, { unit: 'bytes' });
-  let bytes = 0;
-  let records = 0;
-  let era: ReturnType<typeof detectEra> | undefined;
-  let writer: ChunkWriter | undefined;
-  const wrong = { records: 0, examples: [] as number[] };
-  const programYears = new Map<string, number>();
-  const publicationDates = new Map<string, number>();
+export interface AuditTarget {
+  /** The file's own name (as published), for messages and the audit. */
+  fileName: string;
+  /** When known (from --dataset or the file name), the header must be a layout of this dataset. */
+  dataset?: DatasetId | undefined;
+  chunkBytes: number;
+  /** Folder that receives part-00000.csv.gz, part-00001.csv.gz, … */
+  outDir: string;
+}
 
-  const consume = async (repaired: Buffer, last: boolean) => {
-    const scanned = [...scanner.push(repaired), ...(last ? scanner.end() : [])];
-    if (!era && scanner.header) {
-      era = detectEra(contract, scanner.header, input.dataset);
-      writer = new ChunkWriter(input.outDir, input.chunkBytes, stripBom(scanner.headerBytes!));
+/** Bytes scanned and compressed at a time: small pushes (a download's 128 KB blocks) are gathered first. */
+const PROCESS_BYTES = 2 << 20;
+
+/**
+ * The audit as a sink: push the file's bytes in order (from disk, or from a download while it
+ * arrives, so the two overlap), then finish(). A bad file fails on the push that reveals it (binary
+ * bytes, unknown header), so a download of the wrong file stops early.
+ */
+export class FileAuditor {
+  private readonly hash = createHash('sha256');
+  private readonly repair = new Utf8Repair();
+  private readonly scanner: RecordScanner;
+  private bytes = 0;
+  private records = 0;
+  private era: ReturnType<typeof detectEra> | undefined;
+  private writer: ChunkWriter | undefined;
+  private headerFields = 0;
+  private readonly wrong = { records: 0, examples: [] as number[] };
+  private readonly programYears = new Map<string, number>();
+  private readonly publicationDates = new Map<string, number>();
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  private ready: Promise<unknown> | undefined;
+
+  constructor(
+    contract: Contract,
+    private readonly target: AuditTarget,
+  ) {
+    this.scanner = new RecordScanner({
+      capture: ['program_year', 'payment_publication_date'],
+      onHeader: (header, bytes, dataStart) => {
+        this.era = detectEra(contract, header, target.dataset);
+        this.headerFields = header.length;
+        this.writer = new ChunkWriter(target.outDir, target.chunkBytes, stripBom(bytes));
+        this.writer.begin(dataStart);
+      },
+    });
+  }
+
+  async push(chunk: Buffer): Promise<void> {
+    if (this.bytes === 0 && chunk.subarray(0, 65536).includes(0)) {
+      throw new OrchestratorError(
+        'NOT_CSV',
+        `${this.target.fileName} is not a CSV file: it holds NUL bytes (binary data).`,
+        { suggestion: 'Check that the source is an Open Payments CSV or a CMS zip archive.' },
+      );
     }
-    for (const r of scanned) {
-      records++;
-      if (r.fields !== scanner.header!.length) {
-        wrong.records++;
-        if (wrong.examples.length < MAX_EXAMPLES) wrong.examples.push(records);
-      }
-      const py = r.captured.get('program_year');
-      if (py !== undefined) bump(programYears, py.trim());
-      const pub = r.captured.get('payment_publication_date');
-      if (pub !== undefined) bump(publicationDates, pub.trim());
-      const pending = writer!.add(r.bytes);
-      if (pending) await pending;
+    this.ready ??= mkdir(this.target.outDir, { recursive: true });
+    await this.ready;
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.gathered.push(chunk);
+    this.gatheredBytes += chunk.length;
+    if (this.gatheredBytes >= PROCESS_BYTES) await this.process();
+  }
+
+  /** Checks what only the whole file can tell, and returns the audit. Always closes the parts. */
+  async finish(): Promise<FileAudit> {
+    const { fileName } = this.target;
+    try {
+      await this.process();
+      await this.consume(this.repair.end());
+      // A last record without a newline ends where an empty chunk after the last one would begin.
+      this.writer?.begin(0);
+      this.scanner.end(this.onRecord);
+      await this.writer?.write(Buffer.alloc(0), 0);
+    } finally {
+      await this.writer?.close().catch(() => undefined);
     }
+    if (this.bytes === 0) {
+      throw new OrchestratorError('EMPTY_FILE', `${fileName} is empty (0 bytes).`, {
+        suggestion: 'The download or export produced nothing: fetch the file again.',
+      });
+    }
+    if (this.scanner.unterminatedQuote) {
+      throw new OrchestratorError(
+        'TRUNCATED_FILE',
+        `${fileName} ends inside a quoted field: the file was cut off.`,
+        {
+          suggestion: 'Download the file again; if it came from an archive, the archive is incomplete.',
+          data: { records: this.records },
+        },
+      );
+    }
+    const { era, writer, records } = this;
+    if (!era || !writer) {
+      throw new OrchestratorError('NOT_CSV', `${fileName} has no header record.`, {
+        suggestion: 'Check that the source is an Open Payments CSV.',
+      });
+    }
+    const chunked = writer.chunks.reduce((s, c) => s + c.records, 0);
+    if (chunked !== records) {
+      throw new OrchestratorError(
+        'CHUNK_MISMATCH',
+        `Staging chunks of ${fileName} hold ${chunked} records but the audit counted ${records}.`,
+        { suggestion: 'This is a bug: report it with the file. Nothing was landed.' },
+      );
+    }
+    return {
+      file: fileName,
+      dataset: era.dataset,
+      era: era.id,
+      sha256: this.hash.digest('hex'),
+      bytes: this.bytes,
+      records,
+      header: this.scanner.header!,
+      encoding: this.repair.report(),
+      wrongFieldCount: this.wrong,
+      programYears: Object.fromEntries(this.programYears),
+      publicationDates: Object.fromEntries(this.publicationDates),
+      chunks: writer.chunks,
+    };
+  }
+
+  /** Stops without an audit (the bytes were wrong, e.g. a download that must start over): removes the parts. */
+  async abandon(): Promise<void> {
+    await this.writer?.close().catch(() => undefined);
+    await rm(this.target.outDir, { recursive: true, force: true });
+  }
+
+  private readonly onRecord = (end: number, fields: number) => {
+    this.records++;
+    if (fields !== this.headerFields) {
+      this.wrong.records++;
+      if (this.wrong.examples.length < MAX_EXAMPLES) this.wrong.examples.push(this.records);
+    }
+    const [py, pub] = this.scanner.captured;
+    if (py !== undefined) bump(this.programYears, py.trim());
+    if (pub !== undefined) bump(this.publicationDates, pub.trim());
+    this.writer!.recordEnded(end);
   };
 
-  const stream = createReadStream(input.path, { highWaterMark: 1 << 20, signal: input.signal });
+  private async process(): Promise<void> {
+    if (this.gatheredBytes === 0) return;
+    const block =
+      this.gathered.length === 1 ? this.gathered[0]! : Buffer.concat(this.gathered, this.gatheredBytes);
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    await this.consume(this.repair.push(block));
+  }
+
+  private async consume(repaired: Buffer): Promise<void> {
+    this.writer?.begin(0);
+    const dataStart = this.scanner.scan(repaired, this.onRecord);
+    if (this.writer) await this.writer.write(repaired, dataStart);
+  }
+}
+
+/** Audits a file on disk (a user's file, or one extracted from an archive). */
+export async function auditAndChunk(contract: Contract, input: AuditInput): Promise<FileAudit> {
+  const auditor = new FileAuditor(contract, input);
+  const progress = input.reporter.progress(`audit ${input.fileName}`, { unit: 'bytes' });
   try {
+    const stream = createReadStream(input.path, { highWaterMark: PROCESS_BYTES, signal: input.signal });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (bytes === 0 && chunk.subarray(0, 65536).includes(0)) {
-        throw new OrchestratorError(
-          'NOT_CSV',
-          `${input.fileName} is not a CSV file: it holds NUL bytes (binary data).`,
-          {
-            suggestion: 'Check that the source is an Open Payments CSV or a CMS zip archive.',
-          },
-        );
-      }
-      hash.update(chunk);
-      bytes += chunk.length;
+      await auditor.push(chunk);
       progress.tick(chunk.length);
-      await consume(repair.push(chunk), false);
     }
-    await consume(repair.end(), true);
   } catch (e) {
+    await auditor.abandon();
     if ((e as Error).name === 'AbortError')
       throw new OrchestratorError('INTERRUPTED', 'Interrupted while auditing; nothing was landed.');
     throw e;
-  } finally {
-    await writer?.close().catch(() => undefined);
   }
+  const audit = await auditor.finish();
   progress.done();
-
-  if (bytes === 0) {
-    throw new OrchestratorError('EMPTY_FILE', `${input.fileName} is empty (0 bytes).`, {
-      suggestion: 'The download or export produced nothing: fetch the file again.',
-    });
-  }
-  if (scanner.unterminatedQuote) {
-    throw new OrchestratorError(
-      'TRUNCATED_FILE',
-      `${input.fileName} ends inside a quoted field: the file was cut off.`,
-      {
-        suggestion: 'Download the file again; if it came from an archive, the archive is incomplete.',
-        data: { records },
-      },
-    );
-  }
-  if (!era || !writer) {
-    throw new OrchestratorError('NOT_CSV', `${input.fileName} has no header record.`, {
-      suggestion: 'Check that the source is an Open Payments CSV.',
-    });
-  }
-  const chunked = writer.chunks.reduce((s, c) => s + c.records, 0);
-  if (chunked !== records) {
-    throw new OrchestratorError(
-      'CHUNK_MISMATCH',
-      `Staging chunks of ${input.fileName} hold ${chunked} records but the audit counted ${records}.`,
-      {
-        suggestion: 'This is a bug: report it with the file. Nothing was landed.',
-      },
-    );
-  }
-  return {
-    file: input.fileName,
-    dataset: era.dataset,
-    era: era.id,
-    sha256: hash.digest('hex'),
-    bytes,
-    records,
-    header: scanner.header!,
-    encoding: repair.report(),
-    wrongFieldCount: wrong,
-    programYears: Object.fromEntries(programYears),
-    publicationDates: Object.fromEntries(publicationDates),
-    chunks: writer.chunks,
-  };
+  return audit;
 }
 
 /** The declared year must be the file's: the most common Program_Year value decides. */
