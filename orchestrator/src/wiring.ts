@@ -5,17 +5,24 @@
 import { join, resolve } from 'node:path';
 import { HttpCmsCatalog } from './adapters/http/cms-catalog.js';
 import { download } from './adapters/http/download.js';
+import { DockerSparkRunner } from './adapters/local/docker-spark.js';
+import { DuckDbCatalog } from './adapters/local/duckdb-catalog.js';
 import { FsObjectStore } from './adapters/local/fs-object-store.js';
+import { buildJobPackage } from './adapters/local/job-package.js';
 import { projectRoot, readPlatformVersions, venvEnv } from './adapters/local/project.js';
+import { LocalSparkRunner } from './adapters/local/spark-submit.js';
 import { LocalSystemProbe } from './adapters/local/system-probe.js';
 import { extractZipEntry, listZip } from './adapters/local/zip.js';
 import { Ingest } from './app/ingest/ingest.js';
+import { Submit } from './app/submit/submit.js';
 import type { CommandContext } from './cli/context.js';
 import { CONTRACT } from './domain/contract/index.js';
 import { OrchestratorError } from './domain/errors.js';
 import type { ArchiveReader } from './ports/fetching.js';
 import type { ObjectStore } from './ports/object-store.js';
+import type { SparkRunner } from './ports/spark-runner.js';
 import type { SystemProbe } from './ports/system.js';
+import type { TableCatalog } from './ports/table-catalog.js';
 
 export function localPaths(ctx: Pick<CommandContext, 'config' | 'io'>) {
   const root = projectRoot(ctx.io.env);
@@ -94,5 +101,51 @@ export function ingestUseCase(ctx: CommandContext, runId: string): Ingest {
       maxAttempts: ctx.config.ingest.maxAttempts,
       stallTimeoutMs: ctx.config.ingest.stallTimeoutSeconds * 1000,
     },
+  });
+}
+
+/** The Spark runner of a submit: spark-submit from the venv, or the same in the local-spark image. */
+export function sparkRunner(ctx: CommandContext, kind: 'local' | 'docker'): SparkRunner {
+  const paths = localPaths(ctx);
+  if (kind === 'docker') {
+    return new DockerSparkRunner({
+      image: ctx.config.spark.dockerImage,
+      master: ctx.config.spark.master,
+      mounts: [paths.lakeRoot],
+      user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
+      baseEnv: ctx.io.env,
+    });
+  }
+  return new LocalSparkRunner({ venv: paths.venv, master: ctx.config.spark.master, baseEnv: ctx.io.env });
+}
+
+/** The local catalog: a DuckDB file in the lake (the Glue catalog arrives with the AWS target). */
+export function tableCatalog(ctx: CommandContext): TableCatalog {
+  objectStore(ctx); // the aws target fails here with a clear message until its adapters exist
+  return new DuckDbCatalog(localPaths(ctx).lakeRoot);
+}
+
+export function submitUseCase(ctx: CommandContext, runId: string, runner: 'local' | 'docker'): Submit {
+  const paths = localPaths(ctx);
+  // Test hooks of the job pass through from the environment (never secrets: an explicit allow-list).
+  const jobEnv = Object.fromEntries(
+    Object.entries(ctx.io.env).filter(([k, v]) => k.startsWith('OP_TRANSFORM_') && v !== undefined),
+  ) as Record<string, string>;
+  return new Submit({
+    contract: CONTRACT,
+    store: objectStore(ctx),
+    catalog: tableCatalog(ctx),
+    runner: sparkRunner(ctx, runner),
+    reporter: ctx.reporter,
+    runId,
+    now: () => new Date(),
+    signal: ctx.signal,
+    jobCode: () => buildJobPackage(paths.projectRoot),
+    spark: {
+      driverMemory: ctx.config.spark.driverMemory,
+      shufflePartitions: ctx.config.spark.shufflePartitions,
+      targetFileMb: ctx.config.spark.targetFileMb,
+    },
+    jobEnv,
   });
 }

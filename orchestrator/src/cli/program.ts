@@ -10,7 +10,9 @@ import { redact, redactString } from '../domain/redact.js';
 import { registerContract } from './commands/contract.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { registerSample } from './commands/sample.js';
+import { registerSubmit } from './commands/submit.js';
 import { registerUpload } from './commands/upload.js';
 import type { CliIo, CommandContext } from './context.js';
 import { createLogger } from './logger.js';
@@ -90,6 +92,8 @@ export function buildProgram(io: CliIo, signal: AbortSignal): Command {
   registerContract(program, context);
   registerIngest(program, context);
   registerUpload(program, context);
+  registerSubmit(program, context);
+  registerPipeline(program, context);
   return program;
 }
 

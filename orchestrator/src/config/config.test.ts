@@ -142,6 +142,7 @@ describe('config', () => {
       'lake',
       'logLevel',
       'python',
+      'spark',
       'target',
     ]);
   });

@@ -82,6 +82,46 @@ export const ConfigSchema = z
       })
       .default({ chunkMb: 128, maxAttempts: 5, stallTimeoutSeconds: 60 })
       .describe('Ingestion: downloads, landing and staging chunks.'),
+    spark: z
+      .strictObject({
+        master: z
+          .string()
+          .regex(/^local(\[(\*|\d+)\])?$/, 'local, local[N] or local[*]')
+          .default('local[*]')
+          .describe('Spark master of the local runners: local[*] uses every core, local[N] N of them.'),
+        driverMemory: z
+          .string()
+          .regex(/^\d+[mgMG]$/, 'a JVM size like 2g or 512m')
+          .default('2g')
+          .describe('Driver memory of local runs (in local mode the driver does all the work).'),
+        shufflePartitions: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(8)
+          .describe('spark.sql.shuffle.partitions for local runs (AQE coalesces them further).'),
+        targetFileMb: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(256)
+          .describe(
+            'Curated Parquet files hold about this many MB of input CSV each (no thousands of tiny files).',
+          ),
+        dockerImage: z
+          .string()
+          .min(1)
+          .default('openpayments-local-spark:3.5.5')
+          .describe('Image of the docker runner, built from local-spark/Dockerfile.'),
+      })
+      .default({
+        master: 'local[*]',
+        driverMemory: '2g',
+        shufflePartitions: 8,
+        targetFileMb: 256,
+        dockerImage: 'openpayments-local-spark:3.5.5',
+      })
+      .describe('Spark jobs submitted by `orchestrator submit`.'),
     cms: z
       .strictObject({
         catalogBaseUrl: z

@@ -66,6 +66,14 @@ export const ERROR_CODES = {
   DOWNLOAD_FAILED: { category: 'remote', source: 'system' },
   CATALOG_UNAVAILABLE: { category: 'remote', source: 'system' },
   PUBLICATION_NOT_FOUND: { category: 'remote', source: 'user' },
+  UNKNOWN_JOB: { category: 'usage', source: 'user' },
+  NOT_INGESTED: { category: 'input', source: 'user' },
+  NOT_TRANSFORMED: { category: 'input', source: 'user' },
+  DOCKER_UNAVAILABLE: { category: 'environment', source: 'user' },
+  SPARK_JOB_FAILED: { category: 'job', source: 'system' },
+  JOB_OUTPUT_MISSING: { category: 'job', source: 'system' },
+  RECONCILIATION_FAILED: { category: 'job', source: 'system' },
+  CATALOG_FAILED: { category: 'io', source: 'system' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

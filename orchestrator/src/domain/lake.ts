@@ -79,6 +79,18 @@ export const lake = {
   curatedDatasetPrefix: (dataset: DatasetId) => ['curated', SOURCE, dataset].join('/') + '/',
   curatedPartitionPrefix: (dataset: DatasetId, programYear: number) =>
     ['curated', SOURCE, dataset, year(programYear)].join('/') + '/',
+  /** Curated tables derived by SQL jobs (e.g. yearly_summary), beside the datasets. */
+  curatedTablePrefix: (table: string) => ['curated', SOURCE, segment('table', table)].join('/') + '/',
+  curatedTablePartitionPrefix: (table: string, programYear: number) =>
+    ['curated', SOURCE, segment('table', table), year(programYear)].join('/') + '/',
+  /** Where a run's Spark job writes before the orchestrator checks and publishes the partition. */
+  stagedCuratedRoot: (runId: string) =>
+    ['staging', 'curated', `run_id=${segment('run id', runId)}`].join('/') + '/',
+  /** The record of the last successful transform of a partition (its fingerprint makes reruns no-ops). */
+  transformRecord: (table: string, programYear: number) =>
+    ['metadata', 'transform', SOURCE, segment('table', table), `${year(programYear)}.json`].join('/'),
+  ingestRecordPrefix: (dataset: DatasetId, programYear: number) =>
+    ['metadata', 'ingest', SOURCE, dataset, year(programYear)].join('/') + '/',
   /** The record of the last successful ingest of a publication (its fingerprint makes reruns no-ops). */
   ingestRecord: (loc: FileLocation) =>
     [

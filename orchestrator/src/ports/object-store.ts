@@ -44,4 +44,10 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Refused for raw/ keys. */
   delete(key: string): Promise<void>;
+  /**
+   * Publishes a folder: afterwards `toPrefix` holds exactly what `fromPrefix` held (the objects it
+   * held before are gone) and `fromPrefix` is empty. Locally two renames, so a reader sees the old
+   * folder or the new one; object stores copy then delete. Both prefixes end with '/'; raw/ is refused.
+   */
+  replacePrefix(fromPrefix: string, toPrefix: string): Promise<void>;
 }

@@ -486,3 +486,54 @@ describe('moveFileIn', () => {
     expect(readFileSync(store.uri('staging/p.gz'), 'utf8')).toBe('new');
   });
 });
+
+describe('FsObjectStore.replacePrefix (publishing a partition)', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'op-replace-'));
+  });
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const keys = async (store: FsObjectStore, prefix: string) => {
+    const out: string[] = [];
+    for await (const o of store.list(prefix)) out.push(o.key);
+    return out;
+  };
+
+  it('makes the target hold exactly the staged objects and empties the staging folder', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('curated/t/program_year=2023/old-1.parquet', 'old');
+    await store.put('curated/t/program_year=2023/old-2.parquet', 'old');
+    await store.put('curated/t/program_year=2022/keep.parquet', 'other year');
+    await store.put('staging/curated/run_id=r1/t/program_year=2023/new.parquet', 'new');
+    await store.replacePrefix(
+      'staging/curated/run_id=r1/t/program_year=2023/',
+      'curated/t/program_year=2023/',
+    );
+    expect(await keys(store, 'curated/t/')).toEqual([
+      'curated/t/program_year=2022/keep.parquet',
+      'curated/t/program_year=2023/new.parquet',
+    ]);
+    expect(await keys(store, 'staging/curated/run_id=r1/')).toEqual([]);
+    expect((await fs.readdir(path.join(root, 'curated/t'))).sort()).toEqual([
+      'program_year=2022',
+      'program_year=2023',
+    ]);
+  });
+
+  it('publishes into a folder that does not exist yet, and refuses raw/ and a missing source', async () => {
+    const store = new FsObjectStore(root);
+    await store.put('staging/x/p/a.parquet', 'a');
+    await store.replacePrefix('staging/x/p/', 'curated/new/p/');
+    expect(await store.getText('curated/new/p/a.parquet')).toBe('a');
+    await expect(store.replacePrefix('staging/x/p/', 'raw/open_payments/x/')).rejects.toMatchObject({
+      code: 'RAW_IMMUTABLE',
+    });
+    await expect(store.replacePrefix('staging/none/', 'curated/new/p/')).rejects.toBeInstanceOf(
+      OrchestratorError,
+    );
+    expect(await store.getText('curated/new/p/a.parquet')).toBe('a'); // the failed publish changed nothing
+  });
+});

@@ -236,6 +236,44 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  async replacePrefix(fromPrefix: string, toPrefix: string): Promise<void> {
+    for (const prefix of [fromPrefix, toPrefix]) {
+      assertSafeKey(prefix);
+      if (!prefix.endsWith('/') || prefix === '/') this.invalidKey(prefix, 'a folder prefix ends with "/"');
+      if (isWriteOnceKey(prefix)) {
+        throw new OrchestratorError(
+          'RAW_IMMUTABLE',
+          `Refusing to replace ${prefix}: the raw zone is write-once.`,
+        );
+      }
+    }
+    const from = this.uri(fromPrefix).slice(0, -1);
+    const to = this.uri(toPrefix).slice(0, -1);
+    const parent = path.dirname(to);
+    const old = path.join(parent, `${TMP_PREFIX}${path.basename(to)}-${randomBytes(4).toString('hex')}`);
+    try {
+      await fs.mkdir(parent, { recursive: true });
+      await fs.stat(from);
+      let moved = false;
+      try {
+        await fs.rename(to, old);
+        moved = true;
+      } catch (e) {
+        if (!ABSENT.has(errnoCode(e) ?? '')) throw e;
+      }
+      try {
+        await fs.rename(from, to);
+      } catch (e) {
+        if (moved) await fs.rename(old, to).catch(() => undefined); // put the previous folder back
+        throw e;
+      }
+      await syncDir(parent);
+      await fs.rm(old, { recursive: true, force: true });
+    } catch (e) {
+      throw this.writeError(e, toPrefix, to);
+    }
+  }
+
   // ---- writing -------------------------------------------------------------------------------------
 
   /** A Readable body the store did not finish reading is destroyed so its source (socket, file) is freed. */

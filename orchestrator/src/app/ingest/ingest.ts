@@ -68,14 +68,22 @@ export interface IngestResult {
   manifestKey: string;
 }
 
-interface IngestRecord {
+/** What the transform needs to know about a landed file: stored per publication, read by `submit`. */
+export interface IngestRecord {
   fingerprint: string;
   runId: string;
+  dataset: DatasetId;
+  programYear: number;
+  publication: string;
   rawKey: string;
   sha256: string;
   records: number;
   era: string;
+  /** The file's header as published (the job detects the era from it). */
+  header: string[];
   stagingKeys: string[];
+  /** Per staging chunk: its key, record count and uncompressed bytes. */
+  chunks: { key: string; records: number; bytes: number }[];
   source: Record<string, unknown>;
 }
 
@@ -458,11 +466,16 @@ export class Ingest {
     const record: IngestRecord = {
       fingerprint,
       runId: this.deps.runId,
+      dataset,
+      programYear: req.year,
+      publication,
       rawKey,
       sha256: audit.sha256,
       records: audit.records,
       era: audit.era,
+      header: audit.header,
       stagingKeys,
+      chunks: audit.chunks.map((c) => ({ key: c.file, records: c.records, bytes: c.bytes })),
       source: input.identity,
     };
     await store.put(lake.ingestRecord(loc), `${JSON.stringify(record, null, 2)}\n`);

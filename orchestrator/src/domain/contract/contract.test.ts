@@ -98,9 +98,14 @@ describe('dataset contract', () => {
     expect(general.get('physician_ownership_indicator')?.type).toBe('boolean');
   });
 
-  it('partitions every yearly dataset by program_year and adds the lineage columns', () => {
-    for (const d of CONTRACT.datasets.filter((x) => x.id !== 'profiles'))
-      expect(d.partitionKeys).toEqual(['program_year']);
+  it('partitions every dataset by program_year (profiles: the year of the snapshot) and adds the lineage columns', () => {
+    for (const d of CONTRACT.datasets) expect(d.partitionKeys).toEqual(['program_year']);
+    const profiles = CONTRACT.datasets.find((d) => d.id === 'profiles')!;
+    expect(profiles.eras.some((e) => e.columns.some((c) => c.curated === 'program_year'))).toBe(false);
+    expect(profiles.curated.find((c) => c.name === 'program_year')).toMatchObject({
+      type: 'int',
+      nullable: false,
+    });
     expect(CONTRACT.lineage.map((c) => c.name)).toEqual([
       '_source_file',
       '_publication_date',

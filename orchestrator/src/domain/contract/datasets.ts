@@ -162,14 +162,25 @@ function dataset(
   rules: DqRule[],
 ): DatasetSpec {
   const eras = erasOf(id);
-  const partitionKeys = id === 'profiles' ? [] : ['program_year'];
+  const curated = curatedFrom(eras, overrides);
+  // The profile supplement has no program year of its own: each year's publication carries a snapshot,
+  // kept under the program year it came with (the transform fills the column from the job's year).
+  if (!curated.some((c) => c.name === 'program_year')) {
+    curated.push({
+      name: 'program_year',
+      type: 'int',
+      nullable: false,
+      description:
+        'Program year of the publication this snapshot came with (set by the pipeline; not in the source).',
+    });
+  }
   return {
     id,
     title,
     filePrefixes,
     recordKey,
-    partitionKeys,
-    curated: curatedFrom(eras, overrides),
+    partitionKeys: ['program_year'],
+    curated,
     eras,
     rules,
   };

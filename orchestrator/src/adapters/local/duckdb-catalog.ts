@@ -1,0 +1,114 @@
+/**
+ * The local catalog: a DuckDB database file in the lake. Each dataset is a view over its curated
+ * Parquet with hive partitioning (program_year from the folder names), and `_partitions` records what
+ * was registered, by which run. dbt-duckdb and ad-hoc queries open the same file.
+ *
+ * DuckDB allows one writing process per file: the connection is opened per call and closed at once,
+ * so the file is never held between steps.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { OrchestratorError } from '../../domain/errors.js';
+import { lake } from '../../domain/lake.js';
+import type { PartitionRegistration, RegisteredPartition, TableCatalog } from '../../ports/table-catalog.js';
+
+export const SCHEMA = 'open_payments';
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+export class DuckDbCatalog implements TableCatalog {
+  readonly location: string;
+
+  constructor(
+    private readonly lakeRoot: string,
+    // Not named after the schema: DuckDB names the database after the file, and equal names are ambiguous.
+    file = join(lakeRoot, 'metadata', 'catalog', 'lake.duckdb'),
+  ) {
+    this.location = file;
+  }
+
+  async registerPartition(p: PartitionRegistration): Promise<void> {
+    await this.withConnection(async (c) => {
+      await c.run(`CREATE OR REPLACE VIEW ${SCHEMA}.${p.table} AS ${this.scan(p.table)}`);
+      await c.run(
+        `INSERT OR REPLACE INTO ${SCHEMA}._partitions VALUES ($table, $year, $key, $rows, $files, $run, now()::TIMESTAMP)`,
+        { table: p.table, year: p.programYear, key: p.key, rows: p.rows, files: p.files, run: p.runId },
+      );
+    });
+  }
+
+  async partitions(table?: string): Promise<RegisteredPartition[]> {
+    return this.withConnection(async (c) => {
+      const reader = await c.runAndReadAll(
+        `SELECT table_name, program_year, key, rows, files, run_id, strftime(registered_at, '%Y-%m-%dT%H:%M:%SZ') AS registered_at
+         FROM ${SCHEMA}._partitions ${table ? 'WHERE table_name = $table' : ''} ORDER BY table_name, program_year`,
+        table ? { table } : {},
+      );
+      return reader.getRowObjectsJS().map((r) => ({
+        table: String(r['table_name']),
+        programYear: Number(r['program_year']),
+        key: String(r['key']),
+        rows: Number(r['rows']),
+        files: Number(r['files']),
+        runId: String(r['run_id']),
+        registeredAt: String(r['registered_at']),
+      }));
+    });
+  }
+
+  async countRows(table: string, programYear: number): Promise<number> {
+    return this.count(`SELECT count(*) AS n FROM ${SCHEMA}.${table} WHERE program_year = $year`, {
+      year: programYear,
+    });
+  }
+
+  async countParquetRows(prefix: string): Promise<number> {
+    const glob = join(this.lakeRoot, ...prefix.split('/').filter(Boolean), '**', '*.parquet');
+    return this.count(`SELECT count(*) AS n FROM read_parquet(${sqlString(glob)})`, {});
+  }
+
+  private count(sql: string, params: Record<string, number>): Promise<number> {
+    return this.withConnection(async (c) => {
+      const reader = await c.runAndReadAll(sql, params);
+      return Number(reader.getRowObjectsJS()[0]?.['n'] ?? 0);
+    });
+  }
+
+  /** The Parquet scan behind a table's view (absolute paths: DuckDB resolves relative ones from its cwd). */
+  private scan(table: string): string {
+    const glob = join(this.lakeRoot, lake.curatedTablePrefix(table), '*', '*.parquet');
+    return `SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'program_year': INTEGER})`;
+  }
+
+  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    let instance: DuckDBInstance | undefined;
+    let connection: DuckDBConnection | undefined;
+    try {
+      await mkdir(dirname(this.location), { recursive: true });
+      instance = await DuckDBInstance.create(this.location);
+      connection = await instance.connect();
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+      await connection.run(
+        `CREATE TABLE IF NOT EXISTS ${SCHEMA}._partitions (
+           table_name VARCHAR, program_year INTEGER, key VARCHAR, rows BIGINT, files INTEGER, run_id VARCHAR,
+           registered_at TIMESTAMP, PRIMARY KEY (table_name, program_year))`,
+      );
+      return await fn(connection);
+    } catch (e) {
+      if (e instanceof OrchestratorError) throw e;
+      throw new OrchestratorError(
+        'CATALOG_FAILED',
+        `The local catalog ${this.location} failed: ${(e as Error).message}`,
+        {
+          cause: e,
+          suggestion:
+            'Check that no other process holds the catalog file open (DuckDB allows one writer), then rerun.',
+        },
+      );
+    } finally {
+      connection?.closeSync();
+      instance?.closeSync();
+    }
+  }
+}

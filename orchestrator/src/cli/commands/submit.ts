@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { JOBS, jobNamed } from '../../app/submit/jobs.js';
+import type { SubmitResult } from '../../app/submit/submit.js';
+import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
+import { newRunId } from '../../domain/run-id.js';
+import { submitUseCase } from '../../wiring.js';
+import type { CommandContext } from '../context.js';
+import { render } from '../context.js';
+import { checkDataset, checkYear, parseOptions } from '../options.js';
+
+const Options = z.object({
+  year: z.string(),
+  dataset: z.array(z.enum(DATASET_IDS)).optional(),
+  runner: z.enum(['local', 'docker']).default('local'),
+  dryRun: z.boolean().default(false),
+  force: z.boolean().default(false),
+});
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',')];
+
+/** One line per table: what came in, what was published, what was quarantined. */
+export function summaryLines(result: SubmitResult): string[] {
+  const head = ['table', 'status', 'rows in', 'curated', 'rejected', 'removed', 'run'];
+  const rows = result.tables.map((t) => [
+    t.table,
+    t.status,
+    String(t.metrics?.rowsIn ?? '—'),
+    String(t.metrics?.rowsOut ?? '—'),
+    String(t.metrics?.rowsRejected ?? '—'),
+    String(t.metrics?.removed ?? '—'),
+    t.producedBy,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), ...rows.map(line)];
+}
+
+export function registerSubmit(program: Command, context: () => Promise<CommandContext>): void {
+  program
+    .command('submit')
+    .description(
+      'Run a Spark job for a program year, reconcile its rows, publish and register the partition.',
+    )
+    .argument('<job>', `one of ${JOBS.map((j) => j.name).join(', ')}`)
+    .requiredOption('--year <YYYY>', 'program year')
+    .option(
+      '--dataset <name>',
+      `transform only these datasets (repeatable or comma-separated): ${DATASET_IDS.join(', ')}`,
+      collect,
+    )
+    .option(
+      '--runner <local|docker>',
+      'local spark-submit from the venv (default) or the local-spark Docker image',
+      'local',
+    )
+    .option(
+      '--dry-run',
+      'print the exact spark-submit command and the partitions it would write; run nothing',
+    )
+    .option('--force', 'run even when inputs, contract, code and parameters are unchanged')
+    .action(async (jobName: string, raw: Record<string, unknown>) => {
+      const job = jobNamed(jobName);
+      for (const d of (raw['dataset'] as string[] | undefined) ?? []) checkDataset(d);
+      const year = checkYear(raw['year']);
+      const opts = parseOptions(Options, raw, 'submit');
+      const ctx = await context();
+      const runId = newRunId();
+      ctx.reporter.event({
+        level: 'info',
+        code: 'run.started',
+        message: `submit ${job.name} run ${runId}`,
+        data: { runId, job: job.name, year, runner: opts.runner },
+      });
+      const result = await submitUseCase(ctx, runId, opts.runner).run({
+        job,
+        year,
+        datasets: opts.dataset as DatasetId[] | undefined,
+        dryRun: opts.dryRun,
+        force: opts.force,
+      });
+      render(ctx, result, () =>
+        result.status === 'dry-run'
+          ? [
+              `Dry run of ${job.name} for ${year} (${opts.runner} runner); nothing was run or written.`,
+              ...result.tables.flatMap((t) => [`  ${t.table} → ${t.partitionKey}`, `    ${t.command}`]),
+            ]
+          : [
+              result.status === 'unchanged'
+                ? `Nothing to do: ${job.name} ${year} is unchanged (same inputs, contract, code and parameters; --force reruns).`
+                : `${job.name} ${year} published in run ${result.runId}:`,
+              ...summaryLines(result).map((l) => `  ${l}`),
+              ...(result.manifestKey ? [`Manifest: ${result.manifestKey}`] : []),
+            ],
+      );
+    });
+}
