@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm run demo`: the pipeline as far as it exists, on the embedded local target, with generated data
-# for one program year. Everything it writes goes under .demo/ (override with DEMO_DIR).
+# `npm run demo`: the pipeline on the embedded local target, with generated data for one program year.
+# Everything it writes goes under .demo/ (override with DEMO_DIR).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -22,31 +22,38 @@ step "2/5 sample: a CMS-style archive for program year $year ($rows General rows
 archive="$demo/PGYR${year}_P0630$((year + 1)).zip"
 "${orchestrator[@]}" --log-level warn sample --dataset general --year "$year" --rows "$rows" --defects 0.01 --seed "$year" --out "$archive"
 
-step "3/5 ingest: land the archive in the lake (audit, raw zone write-once, staging chunks)"
-"${orchestrator[@]}" --log-level warn ingest --dataset all --year "$year" --source "$archive"
+step "3/5 pipeline: ingest → upload → Spark transform (local) → publish → register in the DuckDB catalog"
+"${orchestrator[@]}" --log-level warn pipeline --year "$year" --source "$archive"
 
-step "4/5 contract: export the dataset contract for Spark"
-"${orchestrator[@]}" --log-level warn contract export --out "$demo/contract.json"
+step "4/5 rerun: every step sees its inputs unchanged and does nothing"
+"${orchestrator[@]}" --log-level warn pipeline --year "$year" --source "$archive"
 
-step "5/5 spark-submit (local): read the landed General file as Spark will, through the contract"
-general="$(ls "$lake"/raw/open_payments/general/program_year="$year"/publication=*/OP_DTL_GNRL_*.csv)"
-(cd spark-jobs && ../.venv/bin/python -m zipfile -c "$demo/jobs.zip" openpayments_jobs >/dev/null)
-PATH="$root/.venv/bin:$PATH" PYSPARK_PYTHON="$root/.venv/bin/python" \
-  .venv/bin/spark-submit --master 'local[*]' --conf spark.ui.enabled=false --py-files "$demo/jobs.zip" \
-  spark-jobs/openpayments_jobs/jobs/profile_raw.py \
-  --contract "$demo/contract.json" --dataset general --input "$general" --out "$demo/profile.json" 2>"$demo/spark.log" >/dev/null
+step "5/5 Spark SQL job: payments by manufacturer × nature of payment"
+"${orchestrator[@]}" --log-level warn submit yearly_summary --year "$year"
 
-node --input-type=module - "$archive.sidecar.json" "$demo/profile.json" <<'JS'
-import { readFileSync } from 'node:fs';
-const [sidecarPath, profilePath] = process.argv.slice(2);
+step "check: curated and quarantined rows against the generator's sidecar, through the catalog"
+node --input-type=module - "$archive.sidecar.json" "$lake" "$year" <<'JS'
+import { DuckDBInstance } from '@duckdb/node-api';
+const [sidecarPath, lake, year] = process.argv.slice(2);
+const { readFileSync } = await import('node:fs');
 const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8'));
-const profile = JSON.parse(readFileSync(profilePath, 'utf8'));
 const general = sidecar.entries.find((e) => e.dataset === 'general');
 const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
-console.log(`Spark read ${profile.records} records (era ${profile.era}); the generator wrote ${general.rows}.`);
-console.log(`Rows the transform must quarantine: ${sum(general.expected.quarantined)}; flag: ${sum(general.expected.flagged)}; clean: ${general.expected.clean}.`);
-if (profile.records !== general.rows) {
-  console.error('MISMATCH: Spark and the generator disagree on the number of records');
+const db = await DuckDBInstance.create(`${lake}/metadata/catalog/lake.duckdb`, { access_mode: 'READ_ONLY' });
+const c = await db.connect();
+const one = async (q) => (await c.runAndReadAll(q)).getRowObjectsJS()[0];
+const metrics = JSON.parse(readFileSync(`${lake}/metadata/transform/open_payments/general/program_year=${year}.json`, 'utf8')).metrics;
+const { n } = await one(`SELECT count(*)::INT AS n FROM open_payments.general WHERE program_year = ${year}`);
+console.log(`General ${year}: ${general.rows} rows generated; ${n} curated, ${metrics.rowsRejected} quarantined (the sidecar says ${sum(general.expected.quarantined)}), ${metrics.removed} removed by the removed/deleted file.`);
+const top = (await c.runAndReadAll(
+  `SELECT nature_of_payment_or_transfer_of_value AS nature, count(*)::INT AS payments, round(sum(total_amount_of_payment_usdollars), 2)::VARCHAR AS total
+   FROM open_payments.general WHERE program_year = ${year} GROUP BY 1 ORDER BY sum(total_amount_of_payment_usdollars) DESC LIMIT 3`,
+)).getRowObjectsJS();
+console.table(top);
+c.closeSync();
+db.closeSync();
+if (metrics.rowsRejected !== sum(general.expected.quarantined) || n + metrics.rowsRejected + metrics.removed !== general.rows) {
+  console.error('MISMATCH: the transform and the generator disagree');
   process.exit(10);
 }
 JS
@@ -56,10 +63,10 @@ cat <<TXT
 Done. What the demo produced:
   $archive                  CMS-style year archive (general, research, ownership, removed/deleted, README)
   $archive.sidecar.json     exact counts of every injected defect
-  $demo/contract.json       the dataset contract (versioned JSON for Spark, Glue, dbt)
-  $demo/profile.json        what Spark read from the General file
   $lake/raw/…               original bytes of each file of the year, write-once
-  $lake/staging/…           gzip chunks of whole records, ready for Spark
-  $lake/metadata/runs/…     the ingest run's manifest and audits
-Next stages (transform, catalog, validate, dbt) arrive with the open issues.
+  $lake/staging/…           gzip chunks of whole records; rejected rows under staging/rejected/
+  $lake/curated/…           typed Parquet per dataset and program year (and the yearly_summary table)
+  $lake/metadata/catalog/lake.duckdb   DuckDB catalog: open_payments.<dataset> views, _partitions
+  $lake/metadata/runs/…     manifests, inputs and metrics of every run
+Next stages (validate, dbt) arrive with the open issues.
 TXT

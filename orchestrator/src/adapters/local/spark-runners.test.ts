@@ -67,9 +67,15 @@ describe('local spark-submit runner', () => {
     const venv = fakeVenv(`
 echo "26/11/26 16:59:01 INFO SparkContext: Running Spark version 3.5.5" >&2
 echo "26/11/26 16:59:02 WARN NativeCodeLoader: Unable to load native-hadoop library" >&2
+echo "26/11/26 16:59:02 WARN TaskSetManager: Lost task 0.0 in stage 1.0" >&2
 printf '[Stage 1:>          (0 + 2) / 4]\\r[Stage 1:=====>    (2 + 2) / 4]\\r[Stage 1:==========(4 + 0) / 4]\\n' >&2
 echo "transform: 100 rows in" 
+echo "26/11/26 16:59:03 INFO ParquetWriteSupport: Initialized Parquet WriteSupport with Catalyst schema:" >&2
+echo "message spark_schema {" >&2
+echo "}" >&2
 echo "26/11/26 16:59:03 ERROR Executor: Exception in task 0.0" >&2
+echo "Traceback (most recent call last):" >&2
+echo '  File "transform.py", line 1' >&2
 echo "args: $*"
 exit 3`);
     const reporter = new RecordingReporter();
@@ -78,8 +84,18 @@ exit 3`);
     const logs = reporter.events.filter((e) => e.code === 'spark.log').map((e) => [e.level, e.message]);
     expect(logs).toEqual([
       ['debug', 'SparkContext: Running Spark version 3.5.5'],
-      ['warn', 'NativeCodeLoader: Unable to load native-hadoop library'],
+      ['debug', 'NativeCodeLoader: Unable to load native-hadoop library'], // expected locally: quiet
+      ['warn', 'TaskSetManager: Lost task 0.0 in stage 1.0'],
+      ['debug', 'ParquetWriteSupport: Initialized Parquet WriteSupport with Catalyst schema:'],
       ['error', 'Executor: Exception in task 0.0'],
+    ]);
+    // Lines that continue a log message keep its level; a traceback is the job speaking.
+    const stderrOutput = reporter.events.filter((e) => e.code === 'spark.output' && e.level !== 'info');
+    expect(stderrOutput.map((e) => [e.level, e.message])).toEqual([
+      ['debug', 'message spark_schema {'],
+      ['debug', '}'],
+      ['warn', 'Traceback (most recent call last):'],
+      ['warn', '  File "transform.py", line 1'],
     ]);
     // stdout and stderr are separate pipes: compare sets, not the interleaving.
     expect(reporter.events.filter((e) => e.code === 'spark.output').map((e) => e.message)).toContain(

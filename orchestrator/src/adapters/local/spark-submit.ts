@@ -19,6 +19,12 @@ const LOG4J = /^\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} (TRACE|DEBUG|INFO|WARN|ERR
 /** `[Stage 3:=====>      (12 + 2) / 40]` */
 const STAGE = /\[Stage (\d+):[^(]*\((\d+) \+ (\d+)\) \/ (\d+)\]/;
 
+/** Lines on stderr that are the job speaking, not Spark: tracebacks and `CODE: message` lines. */
+const JOB_MESSAGE = /^(Traceback \(most recent call last\)|[A-Z][A-Z_]+: )/;
+
+/** Loggers whose warnings are expected in local mode and say nothing actionable. */
+const QUIET = new Set(['NativeCodeLoader', 'SparkStringUtils']);
+
 const LEVELS: Record<string, EventLevel> = {
   TRACE: 'debug',
   DEBUG: 'debug',
@@ -107,6 +113,7 @@ export function runProcess(
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
+    let continuation: EventLevel | undefined;
     const keep = (line: string) => {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
@@ -121,21 +128,23 @@ export function runProcess(
       keep(line);
       const log = LOG4J.exec(line);
       if (log) {
+        continuation = QUIET.has(log[2]!) ? 'debug' : (LEVELS[log[1]!] ?? 'debug');
         reporter.event({
-          level: LEVELS[log[1]!] ?? 'debug',
+          level: continuation,
           code: 'spark.log',
           message: `${log[2]}: ${log[3]}`,
           data: { job: name },
         });
-      } else {
-        // The job's own prints and Python tracebacks.
-        reporter.event({
-          level: stream === 'stderr' ? 'warn' : 'info',
-          code: 'spark.output',
-          message: line,
-          data: { job: name },
-        });
+        return;
       }
+      let level: EventLevel = 'info'; // the job's own prints on stdout
+      if (stream === 'stderr') {
+        // A Python traceback or a coded job message starts a block of its own; any other line continues
+        // the log message above it (Spark logs schemas and plans over many lines) at that message's level.
+        if (JOB_MESSAGE.test(line)) continuation = 'warn';
+        level = continuation ?? 'warn';
+      }
+      reporter.event({ level, code: 'spark.output', message: line, data: { job: name } });
     };
     lineSplitter(child.stdout, (l) => onLine(l, 'stdout'));
     lineSplitter(child.stderr, (l) => onLine(l, 'stderr'));

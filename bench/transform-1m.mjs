@@ -1,0 +1,199 @@
+// `submit transform` of 1M generated General rows (91 columns, 1% defects), three measurements each
+// with its baseline from the same run:
+//   1. the Spark transform on local[2] vs DuckDB doing the same casts from the same staging chunks into
+//      partitioned Parquet, also on 2 threads (goal: Spark ≤ 3.0× DuckDB's time);
+//   2. local[1] vs local[2] (goal: ≥ 1.7× speedup);
+//   3. a no-op rerun (same fingerprint) vs the CLI's bare start-up (`--version`) (goal: ≤ 2 s, no Spark).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, homedir, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { appendResult, CLI, ROOT, timeNode } from './harness.mjs';
+
+export const description =
+  'orchestrator submit transform (1M rows) vs DuckDB casts; local[1] vs local[2]; no-op rerun';
+
+const machine = () => `${cpus().length} cpu, ${Math.round(totalmem() / 1024 ** 3)} GB`;
+const round = (x, d = 2) => Number(x.toFixed(d));
+
+function generated(rows) {
+  const cache = join(process.env.OP_CACHE_DIR ?? join(homedir(), '.cache', 'open-payments'), 'bench');
+  mkdirSync(cache, { recursive: true });
+  const out = join(cache, `OP_DTL_GNRL_PGYR2023_P06302024_06162024-${rows}-d1.csv`);
+  if (!existsSync(out)) {
+    console.error(`generating ${rows} General 2023 rows (cached in ${cache})`);
+    execFileSync(
+      process.execPath,
+      [
+        CLI,
+        '--log-level',
+        'warn',
+        'sample',
+        '--dataset',
+        'general',
+        '--year',
+        '2023',
+        '--rows',
+        String(rows),
+      ].concat(['--defects', '0.01', '--seed', '7', '--out', out]),
+      { stdio: 'inherit' },
+    );
+  }
+  return out;
+}
+
+/** The same typing the transform does, as DuckDB SQL generated from the contract (no DQ rules). */
+async function duckdbBaseline(lake, outDir) {
+  const { CONTRACT } = await import(join(ROOT, 'orchestrator/dist/domain/contract/index.js'));
+  const record = JSON.parse(
+    readFileSync(
+      join(
+        lake,
+        'metadata/ingest/open_payments/general/program_year=2023',
+        readdirSync(join(lake, 'metadata/ingest/open_payments/general/program_year=2023'))[0],
+      ),
+      'utf8',
+    ),
+  );
+  const spec = CONTRACT.datasets.find((d) => d.id === 'general');
+  const era = spec.eras.find((e) => e.id === record.era);
+  const types = new Map(spec.curated.map((c) => [c.name, c.type]));
+  const q = (s) => `"${s.replaceAll('"', '""')}"`;
+  const list = (xs) => xs.map((x) => `'${x}'`).join(', ');
+  const exprs = era.columns
+    .filter((c) => c.curated)
+    .map((c) => {
+      const v = `NULLIF(TRIM(${q(c.source)}), '')`;
+      const t = types.get(c.curated);
+      const e =
+        t === 'date'
+          ? `TRY_STRPTIME(${v}, '%m/%d/%Y')::DATE`
+          : t === 'decimal(18,2)'
+            ? `TRY_CAST(${v} AS DECIMAL(18,2))`
+            : t === 'int'
+              ? `TRY_CAST(${v} AS INTEGER)`
+              : t === 'bigint'
+                ? `TRY_CAST(${v} AS BIGINT)`
+                : t === 'boolean'
+                  ? `CASE WHEN ${v} IN (${list(CONTRACT.parsing.booleanTrue)}) THEN true WHEN ${v} IN (${list(CONTRACT.parsing.booleanFalse)}) THEN false END`
+                  : v;
+      return `${e} AS ${q(c.curated)}`;
+    });
+  const chunks = record.chunks.map((c) => `'${join(lake, c.key)}'`).join(', ');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run('SET threads = 2');
+  const t0 = process.hrtime.bigint();
+  await c.run(
+    `COPY (SELECT ${exprs.join(', ')} FROM read_csv([${chunks}], header = true, all_varchar = true, quote = '"', escape = '"', strict_mode = false, null_padding = true))
+     TO '${outDir}' (FORMAT parquet, PARTITION_BY (program_year), OVERWRITE_OR_IGNORE)`,
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  c.closeSync();
+  db.closeSync();
+  return seconds;
+}
+
+export async function run({ rows = 1_000_000 } = {}) {
+  const csv = generated(rows);
+  const work = mkdtempSync(join(tmpdir(), 'bench-transform-'));
+  const lake = join(work, 'lake');
+  try {
+    execFileSync(
+      process.execPath,
+      [
+        CLI,
+        '--lake',
+        lake,
+        '--log-level',
+        'warn',
+        'ingest',
+        '--dataset',
+        'general',
+        '--year',
+        '2023',
+        '--source',
+        csv,
+      ],
+      {
+        stdio: 'inherit',
+      },
+    );
+    const submit = (master, force) =>
+      timeNode(
+        [
+          CLI,
+          '--lake',
+          lake,
+          '--log-level',
+          'warn',
+          'submit',
+          'transform',
+          '--year',
+          '2023',
+          ...(force ? ['--force'] : []),
+        ],
+        {
+          env: { ORCHESTRATOR_SPARK__MASTER: master, ORCHESTRATOR_SPARK__DRIVER_MEMORY: '4g' },
+        },
+      );
+
+    const duck = await duckdbBaseline(lake, join(work, 'duckdb-out'));
+    const spark2 = await submit('local[2]', true);
+    const spark1 = await submit('local[1]', true);
+    const spark2b = await submit('local[2]', true); // local[2] again after local[1]: order effects show up as noise
+    const local2 = Math.min(spark2.seconds, spark2b.seconds);
+    const noop = await submit('local[2]', false);
+    const startup = await timeNode([CLI, '--version']);
+
+    const manifest = readdirSync(join(lake, 'metadata/runs'))
+      .map((d) => join(lake, 'metadata/runs', d, 'manifest.json'))
+      .filter(existsSync)
+      .map((f) => JSON.parse(readFileSync(f, 'utf8')))
+      .filter((m) => m.kind === 'submit')
+      .at(-1);
+    const result = {
+      rows,
+      duckdbSeconds: round(duck),
+      sparkLocal2Seconds: round(local2),
+      sparkLocal1Seconds: round(spark1.seconds),
+      noopSeconds: round(noop.seconds),
+      startupSeconds: round(startup.seconds),
+      vsDuckdb: round(local2 / duck),
+      speedup: round(spark1.seconds / local2),
+      noopStatus: manifest?.status,
+    };
+    const m = machine();
+    appendResult({
+      bench: 'transform-1m',
+      machine: m,
+      measured: `submit transform of ${rows.toLocaleString('en-US')} rows on local[2]: ${result.sparkLocal2Seconds} s (best of 2, JVM start included)`,
+      baseline: `DuckDB, same casts into partitioned Parquet, 2 threads: ${result.duckdbSeconds} s`,
+      ratio: `${result.vsDuckdb}× DuckDB's time`,
+      goal: '≤ 3.0× DuckDB',
+      verdict: result.vsDuckdb <= 3 ? 'met' : 'NOT met',
+    });
+    appendResult({
+      bench: 'transform-1m scaling',
+      machine: m,
+      measured: `local[2]: ${result.sparkLocal2Seconds} s`,
+      baseline: `local[1]: ${result.sparkLocal1Seconds} s`,
+      ratio: `${result.speedup}× speedup`,
+      goal: '≥ 1.7×',
+      verdict: result.speedup >= 1.7 ? 'met' : 'NOT met',
+    });
+    appendResult({
+      bench: 'transform-1m no-op rerun',
+      machine: m,
+      measured: `rerun with the same fingerprint: ${result.noopSeconds} s (run status ${result.noopStatus})`,
+      baseline: `orchestrator --version: ${result.startupSeconds} s`,
+      ratio: `${round(result.noopSeconds / result.startupSeconds)}× the bare start-up`,
+      goal: '≤ 2 s, no Spark started',
+      verdict: result.noopSeconds <= 2 && result.noopStatus === 'unchanged' ? 'met' : 'NOT met',
+    });
+    return result;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
