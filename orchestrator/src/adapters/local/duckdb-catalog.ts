@@ -8,12 +8,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
 import type { PartitionRegistration, RegisteredPartition, TableCatalog } from '../../ports/table-catalog.js';
 
 export const SCHEMA = 'open_payments';
+const LOCK_WAIT_MS = 60_000;
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
@@ -81,7 +83,24 @@ export class DuckDbCatalog implements TableCatalog {
     return `SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'program_year': INTEGER})`;
   }
 
+  /**
+   * DuckDB lets one process at a time open the file; another submit (a backfill running years in
+   * parallel) may hold it for a moment, so a lock conflict is retried for up to LOCK_WAIT_MS.
+   */
   private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connectOnce(fn);
+      } catch (e) {
+        const locked = /Could not set lock|Conflicting lock/i.test(String((e as Error).cause ?? e));
+        if (!locked || Date.now() > deadline) throw e;
+        await delay(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+
+  private async connectOnce<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
     try {
