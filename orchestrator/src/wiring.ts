@@ -3,6 +3,8 @@
  * config.target picks the adapters; the AWS ones arrive with the AWS issue.
  */
 import { join, resolve } from 'node:path';
+import { awsClients } from './adapters/aws/clients.js';
+import { S3ObjectStore } from './adapters/aws/s3-object-store.js';
 import { HttpCmsCatalog } from './adapters/http/cms-catalog.js';
 import { download } from './adapters/http/download.js';
 import { DockerSparkRunner } from './adapters/local/docker-spark.js';
@@ -42,13 +44,14 @@ export function systemProbe(): SystemProbe {
 
 export function objectStore(ctx: Pick<CommandContext, 'config' | 'io'>): ObjectStore {
   if (ctx.config.target === 'aws') {
-    throw new OrchestratorError(
-      'TARGET_NOT_AVAILABLE',
-      'The aws target has no object store yet in this version.',
-      {
-        suggestion: 'Use --target local (the default) until the AWS adapters land.',
-      },
-    );
+    const { aws } = ctx.config;
+    if (!aws.bucket) {
+      throw new OrchestratorError('CONFIG_INVALID', 'The aws target needs a bucket: aws.bucket is not set.', {
+        suggestion:
+          'Set aws.bucket in orchestrator.config.yaml or ORCHESTRATOR_AWS__BUCKET (the bucket the Terraform s3_lake module creates).',
+      });
+    }
+    return new S3ObjectStore({ client: awsClients(aws).s3, bucket: aws.bucket, prefix: aws.prefix });
   }
   return new FsObjectStore(localPaths(ctx).lakeRoot);
 }
@@ -121,7 +124,15 @@ export function sparkRunner(ctx: CommandContext, kind: 'local' | 'docker'): Spar
 
 /** The local catalog: a DuckDB file in the lake (the Glue catalog arrives with the AWS target). */
 export function tableCatalog(ctx: CommandContext): TableCatalog {
-  objectStore(ctx); // the aws target fails here with a clear message until its adapters exist
+  if (ctx.config.target === 'aws') {
+    throw new OrchestratorError(
+      'TARGET_NOT_AVAILABLE',
+      'Spark jobs on the aws target (EMR Serverless, Glue) are not available yet.',
+      {
+        suggestion: 'Run submit on --target local; on aws, ingest and upload work today.',
+      },
+    );
+  }
   return new DuckDbCatalog(localPaths(ctx).lakeRoot);
 }
 

@@ -150,8 +150,37 @@ export const ConfigSchema = z
           .describe(
             'EMR Serverless release; its Spark version must equal the pinned pyspark (versions.json).',
           ),
+        prefix: z
+          .string()
+          .regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, 'empty, or folders ending with "/" (e.g. lakes/dev/)')
+          .default('')
+          .describe('Key prefix of the lake inside the bucket (empty: the lake is the whole bucket).'),
+        endpoints: z
+          .strictObject({
+            s3: z.url().optional().describe('S3 endpoint override (path-style is used when set).'),
+            glue: z.url().optional().describe('Glue endpoint override.'),
+            emrServerless: z.url().optional().describe('EMR Serverless endpoint override.'),
+            sts: z.url().optional().describe('STS endpoint override.'),
+          })
+          .default({})
+          .describe(
+            'Per-service endpoint overrides, for S3-compatible stores and local emulators; unset means the real AWS endpoints of the region.',
+          ),
+        maxAttempts: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(6)
+          .describe('Attempts per AWS call (adaptive retry with backoff on throttling and 5xx).'),
       })
-      .default({ region: 'us-east-1', emrReleaseLabel: 'emr-7.10.0' })
+      .default({
+        region: 'us-east-1',
+        emrReleaseLabel: 'emr-7.10.0',
+        prefix: '',
+        endpoints: {},
+        maxAttempts: 6,
+      })
       .describe('The AWS target.'),
   })
   .describe('Configuration of the orchestrator CLI.');

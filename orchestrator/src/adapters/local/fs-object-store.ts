@@ -19,6 +19,7 @@ import type { Readable } from 'node:stream';
 import { OrchestratorError } from '../../domain/errors.js';
 import { assertSafeKey, isWriteOnceKey } from '../../domain/lake.js';
 import type { Body, ObjectInfo, ObjectStore, PutResult } from '../../ports/object-store.js';
+import { ObjectExistsError, settleExisting } from '../object-store-rules.js';
 import { errnoCode, NOT_WRITABLE } from './files.js';
 
 const TMP_PREFIX = '.tmp-';
@@ -29,22 +30,7 @@ const HASH_BUFFER_BYTES = 1024 * 1024;
 /** Error codes that mean "there is no object at this key". */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
-/** putIfAbsent on a non-raw key found an object with different bytes (e.g. a lock held by another run). */
-export class ObjectExistsError extends Error {
-  readonly key: string;
-  readonly existingSha256: string;
-  readonly attemptedSha256: string;
-
-  constructor(key: string, existingSha256: string, attemptedSha256: string) {
-    super(
-      `Object ${key} already exists with different content (stored sha256 ${existingSha256}, new sha256 ${attemptedSha256}).`,
-    );
-    this.name = 'ObjectExistsError';
-    this.key = key;
-    this.existingSha256 = existingSha256;
-    this.attemptedSha256 = attemptedSha256;
-  }
-}
+export { ObjectExistsError };
 
 interface Digest {
   size: number;
@@ -345,20 +331,7 @@ export class FsObjectStore implements ObjectStore {
 
   /** Outcome of a write-once put that found a stored object. */
   private settleExisting(key: string, stored: Digest, incoming: Digest): PutResult {
-    if (stored.sha256 === incoming.sha256 && stored.size === incoming.size) {
-      return { key, status: 'unchanged', size: incoming.size, sha256: incoming.sha256 };
-    }
-    if (!isWriteOnceKey(key)) throw new ObjectExistsError(key, stored.sha256, incoming.sha256);
-    throw new OrchestratorError(
-      'RAW_IMMUTABLE',
-      `Refusing to overwrite ${key}: the stored file has sha256 ${stored.sha256} (${stored.size} bytes) ` +
-        `but the new content has sha256 ${incoming.sha256} (${incoming.size} bytes).`,
-      {
-        suggestion:
-          'Raw files are write-once: a new CMS publication goes to a new publication= folder; never overwrite raw.',
-        data: { key, storedSha256: stored.sha256, newSha256: incoming.sha256 },
-      },
-    );
+    return settleExisting(key, stored, incoming);
   }
 
   /** Streams the body into a new temp file in `dir`, fsynced and closed; removes it on any failure. */

@@ -1,0 +1,47 @@
+/**
+ * The write-once rules every object store applies the same way: storing bytes over an existing
+ * object is a no-op when they are equal, refused otherwise (RAW_IMMUTABLE under raw/, an
+ * ObjectExistsError elsewhere — e.g. a lock held by another run).
+ */
+import { OrchestratorError } from '../domain/errors.js';
+import { isWriteOnceKey } from '../domain/lake.js';
+import type { PutResult } from '../ports/object-store.js';
+
+/** putIfAbsent on a non-raw key found an object with different bytes (e.g. a lock held by another run). */
+export class ObjectExistsError extends Error {
+  readonly key: string;
+  readonly existingSha256: string;
+  readonly attemptedSha256: string;
+
+  constructor(key: string, existingSha256: string, attemptedSha256: string) {
+    super(
+      `Object ${key} already exists with different content (stored sha256 ${existingSha256}, new sha256 ${attemptedSha256}).`,
+    );
+    this.name = 'ObjectExistsError';
+    this.key = key;
+    this.existingSha256 = existingSha256;
+    this.attemptedSha256 = attemptedSha256;
+  }
+}
+
+export interface Digest {
+  size: number;
+  sha256: string;
+}
+
+export function settleExisting(key: string, stored: Digest, incoming: Digest): PutResult {
+  if (stored.sha256 === incoming.sha256 && stored.size === incoming.size) {
+    return { key, status: 'unchanged', size: incoming.size, sha256: incoming.sha256 };
+  }
+  if (!isWriteOnceKey(key)) throw new ObjectExistsError(key, stored.sha256, incoming.sha256);
+  throw new OrchestratorError(
+    'RAW_IMMUTABLE',
+    `Refusing to overwrite ${key}: the stored file has sha256 ${stored.sha256} (${stored.size} bytes) ` +
+      `but the new content has sha256 ${incoming.sha256} (${incoming.size} bytes).`,
+    {
+      suggestion:
+        'Raw files are write-once: a new CMS publication goes to a new publication= folder; never overwrite raw.',
+      data: { key, storedSha256: stored.sha256, newSha256: incoming.sha256 },
+    },
+  );
+}
