@@ -67,6 +67,9 @@ describe('config', () => {
       region: 'us-east-1',
       bucket: 'my-lake-bucket',
       emrReleaseLabel: 'emr-7.10.0',
+      prefix: '',
+      endpoints: {},
+      maxAttempts: 6,
     });
   });
 
