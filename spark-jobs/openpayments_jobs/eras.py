@@ -181,3 +181,29 @@ def detect_era(contract: Contract, header: Sequence[str], dataset: Optional[str]
         duplicated=duplicates,
         ranked=tuple(ranked),
     )
+
+
+def curated_sources(era: Era, header: Sequence[str]) -> Dict[str, str]:
+    """Curated name -> the header entry (as the file spells it) that feeds it, for the era's mapped
+    columns, in header order.
+
+    Detection matches names after normalisation, so a file may spell a column differently from the
+    contract (case, BOM, spaces); reading goes by the file's spelling, mapping by the contract's.
+    Dropped columns are left out; a header that does not match the era raises UnknownHeaderError.
+    """
+    by_name = {normalise_header_name(c.source): c for c in era.columns}
+    diff = _diff_against(era, header)
+    if not diff.exact or duplicated_columns(header):
+        raise UnknownHeaderError(
+            f"Header does not match era {era.id}.",
+            columns=len(header),
+            dataset=era.dataset,
+            closest=diff,
+            duplicated=duplicated_columns(header),
+        )
+    out: Dict[str, str] = {}
+    for h in header:
+        column = by_name[normalise_header_name(h)]
+        if column.curated is not None:
+            out[column.curated] = h
+    return out

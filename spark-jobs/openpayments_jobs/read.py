@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
-from typing import Dict, Iterable, List, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StringType, StructField, StructType
@@ -62,11 +62,22 @@ def raw_schema(columns: Sequence[str]) -> StructType:
     return StructType([StructField(n, StringType(), True) for n in names])
 
 
-def read_raw_csv(spark: SparkSession, paths: Union[PathLike, Iterable[PathLike]], columns: Sequence[str]) -> DataFrame:
+def read_raw_csv(
+    spark: SparkSession,
+    paths: Union[PathLike, Iterable[PathLike]],
+    columns: Sequence[str],
+    corrupt_record_column: Optional[str] = None,
+) -> DataFrame:
     """Reads CMS CSV file(s) as strings, one row per record (not per line).
 
     ``columns`` is the header of the file(s) in file order, e.g. from ``read_header``; every file of
-    one call must share that header (same era, same order). Empty fields come back as null.
+    one call must share that header (same era, same order). Empty fields come back as null. Paths may
+    be local paths or any URI Hadoop reads (``file://``, ``s3://``); ``.gz`` files are decompressed.
+
+    With ``corrupt_record_column``, that extra column holds the record text when the record has more
+    or fewer fields than the header, and null otherwise (Spark 3.5 PERMISSIVE flags both cases). Spark
+    only checks the field count when the query reads that column (otherwise it prunes columns and
+    cannot tell), so a caller that wants the check must keep the column in its plan.
     """
     if isinstance(paths, (str, os.PathLike)):
         path_list: List[str] = [os.fspath(paths)]
@@ -74,7 +85,15 @@ def read_raw_csv(spark: SparkSession, paths: Union[PathLike, Iterable[PathLike]]
         path_list = [os.fspath(p) for p in paths]
     if not path_list:
         raise ValueError("read_raw_csv needs at least one path")
-    return spark.read.schema(raw_schema(columns)).options(**RAW_CSV_OPTIONS).csv(path_list)
+    schema = raw_schema(columns)
+    options = dict(RAW_CSV_OPTIONS)
+    if corrupt_record_column is not None:
+        taken = {normalise_header_name(n) for n in schema.fieldNames()}
+        if normalise_header_name(corrupt_record_column) in taken:
+            raise ValueError(f"corrupt-record column {corrupt_record_column!r} collides with a header column")
+        schema = schema.add(StructField(corrupt_record_column, StringType(), True))
+        options["columnNameOfCorruptRecord"] = corrupt_record_column
+    return spark.read.schema(schema).options(**options).csv(path_list)
 
 
 def read_header(path: PathLike) -> List[str]:

@@ -110,12 +110,17 @@ def make_sample(cli, tmp_path_factory) -> Callable[..., Sample]:
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    """A small local SparkSession shared by the whole run."""
+    """A small local SparkSession shared by the whole run, with the settings every job runs with."""
     from pyspark.sql import SparkSession
 
+    from openpayments_jobs.runtime import SPARK_CONF
+
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    builder = SparkSession.builder
+    for key, value in SPARK_CONF.items():
+        builder = builder.config(key, value)
     session = (
-        SparkSession.builder.master("local[2]")
+        builder.master("local[2]")
         .appName("openpayments-jobs-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

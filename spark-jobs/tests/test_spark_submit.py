@@ -4,33 +4,8 @@ with the package shipped as a zip, exactly as the demo (and later the local runn
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import zipfile
-from pathlib import Path
 
-SPARK_JOBS = Path(__file__).resolve().parents[1]
-PACKAGE = SPARK_JOBS / "openpayments_jobs"
-
-
-def build_zip(dest: Path) -> Path:
-    with zipfile.ZipFile(dest, "w") as z:
-        for path in sorted(PACKAGE.rglob("*.py")):
-            z.write(path, path.relative_to(SPARK_JOBS).as_posix())
-    return dest
-
-
-def spark_submit(*args: str) -> subprocess.CompletedProcess:
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}", PYSPARK_PYTHON=sys.executable)
-    return subprocess.run(
-        [str(bin_dir / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+from job_submit import PACKAGE, build_zip, spark_submit
 
 
 def test_profile_raw_counts_records_not_lines(make_sample, contract_path, tmp_path):

@@ -1,0 +1,174 @@
+"""The contract's data-quality rules as Spark predicates, evaluated generically by ``check.kind``.
+
+``violation(rule, scope)`` is a boolean Column, true when the row breaks the rule, or None when the
+rule does not apply to the rows in scope: its column is one the era does not supply, or it is not a
+per-row check (``unique_in_publication`` compares rows and lives in ``transform``). Hard rules turn
+into a reject reason (the first violated, in contract order), soft rules into ``_dq_flags`` codes.
+
+Rules read cleaned values (see ``values.TextCleanup``); regexes are the contract's, written in the
+common subset of JavaScript and Java syntax.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from .contract import ContractError, Dataset, Rule
+from .values import PARSED_TYPES, TextCleanup, Typing
+
+#: Check kinds that compare rows with each other rather than test one row.
+ROW_SET_KINDS = ("unique_in_publication",)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a rule is evaluated against: one dataset, the curated columns one era supplies, a job year."""
+
+    dataset: Dataset
+    #: Curated columns the rows' era supplies (filled-in partition keys excluded: they are not data).
+    supplied: FrozenSet[str]
+    cleanup: TextCleanup
+    typing: Typing
+    job_year: int
+    #: True when the record had a wrong field count.
+    broken_record: Column
+
+    def value(self, column: str) -> Column:
+        """The cleaned text of a curated column."""
+        return self.cleanup.clean_column(column)
+
+    def parsed(self, column: str) -> Column:
+        return self.typing.parse(self.value(column), self.dataset.curated_column(column).type)
+
+    def any_supplied(self, test: Callable[[Column], Column]) -> Column:
+        """True when ``test`` holds for the raw text of any supplied column."""
+        columns = sorted(self.supplied)
+        if not columns:
+            return F.lit(False)
+        return F.coalesce(F.exists(F.array(*[F.col(c) for c in columns]), test), F.lit(False))
+
+
+def columns_read(rule: Rule) -> Tuple[str, ...]:
+    """Curated columns a rule reads (its column and the keys of its ``when`` condition)."""
+    names: List[str] = []
+    if rule.column is not None:
+        names.append(rule.column)
+    when = rule.check.get("when") or {}
+    names.extend(str(k) for k in when)
+    return tuple(names)
+
+
+def applies(rule: Rule, scope: Scope) -> bool:
+    return all(c in scope.supplied for c in columns_read(rule))
+
+
+def _when_holds(rule: Rule, scope: Scope) -> Column:
+    when: Mapping[str, Sequence[str]] = rule.check.get("when") or {}
+    holds = F.lit(True)
+    for column, values in when.items():
+        holds = holds & F.coalesce(scope.value(str(column)).isin(*[str(v) for v in values]), F.lit(False))
+    return holds
+
+
+def _false_if_null(predicate: Column) -> Column:
+    return F.coalesce(predicate, F.lit(False))
+
+
+def _unparseable_typed_value(scope: Scope) -> Column:
+    """A typed column whose value is present but does not parse (it is set to null in curated).
+
+    Columns with a hard ``castable`` rule are left out: a row failing that rule is rejected instead.
+    """
+    dataset = scope.dataset
+    hard_castable = {r.column for r in dataset.rules if r.hard and r.kind == "castable"}
+    typed = [c for c in dataset.curated if c.type in PARSED_TYPES and c.name in scope.supplied and c.name not in hard_castable]
+    broken = F.lit(False)
+    for c in typed:
+        value = scope.value(c.name)
+        broken = broken | (value.isNotNull() & ~scope.typing.parses(value, c.type))
+    return broken
+
+
+def violation(rule: Rule, scope: Scope) -> Optional[Column]:
+    """True when the row breaks ``rule``; None when the rule is skipped for this scope."""
+    kind = rule.kind
+    if kind in ROW_SET_KINDS or not applies(rule, scope):
+        return None
+    check = rule.check
+    if kind == "field_count":
+        return scope.broken_record
+    if kind == "placeholder":
+        return scope.any_supplied(scope.cleanup.is_placeholder)
+    if kind == "leading_artifact":
+        return scope.any_supplied(scope.cleanup.has_artifact)
+    if kind == "castable_nullable_columns":
+        return _unparseable_typed_value(scope)
+    column = str(rule.column)
+    value = scope.value(column)
+    if kind == "required":
+        return value.isNull()
+    if kind == "castable":
+        return ~scope.typing.parses(value, scope.dataset.curated_column(column).type)
+    if kind == "min":
+        return _false_if_null(scope.parsed(column) < F.lit(check["min"]))
+    if kind == "equals_job_year":
+        return _false_if_null(scope.parsed(column) != F.lit(scope.job_year))
+    if kind == "date_between":
+        latest = dt.date(scope.job_year + int(check["maxYearsAfterProgramYear"]), 12, 31)
+        earliest = dt.date.fromisoformat(str(check["min"]))
+        date = scope.typing.parse(value, "date")
+        return _false_if_null((date < F.lit(earliest)) | (date > F.lit(latest)))
+    if kind == "within_program_year":
+        return _false_if_null(F.year(scope.typing.parse(value, "date")) != F.lit(scope.job_year))
+    if kind == "pattern":
+        return _false_if_null(value.isNotNull() & ~value.rlike(str(check["regex"]))) & _when_holds(rule, scope)
+    if kind == "present_when":
+        return value.isNull() & _when_holds(rule, scope)
+    if kind == "accepted_values":
+        unknown = ~value.isin(*[str(v) for v in check["values"]])
+        # An empty value is "not accepted" only where the column may not be empty; in a nullable
+        # column emptiness is not this rule's business.
+        if scope.dataset.curated_column(column).nullable:
+            return _false_if_null(value.isNotNull() & unknown)
+        return value.isNull() | _false_if_null(unknown)
+    raise ContractError(f"rule {rule.code}: check kind {kind!r} is not supported by openpayments_jobs")
+
+
+def first_hard_failure(scope: Scope) -> Column:
+    """The code of the first hard rule (contract order) the row breaks, or null. Row-set rules
+    (duplicate keys) are left to the caller: they judge only rows that passed every other rule."""
+    reasons = []
+    for rule in scope.dataset.rules:
+        if rule.hard:
+            broken = violation(rule, scope)
+            if broken is not None:
+                reasons.append(F.when(broken, F.lit(rule.code)))
+    if not reasons:
+        return F.lit(None).cast("string")
+    return F.coalesce(*reasons)
+
+
+def soft_flags(scope: Scope) -> Column:
+    """Sorted, distinct codes of the soft rules the row breaks; an empty array when it is clean."""
+    flags = []
+    for rule in scope.dataset.rules:
+        if not rule.hard:
+            if rule.kind in ROW_SET_KINDS:
+                raise ContractError(f"rule {rule.code}: a soft {rule.kind} rule is not supported")
+            broken = violation(rule, scope)
+            if broken is not None:
+                flags.append(F.when(broken, F.lit(rule.code)))
+    if not flags:
+        return F.array().cast("array<string>")
+    present = F.filter(F.array(*flags), lambda code: code.isNotNull())
+    return F.array_sort(F.array_distinct(present))
+
+
+def row_set_rules(dataset: Dataset) -> Tuple[Rule, ...]:
+    """Hard rules that compare rows (duplicate keys), in contract order."""
+    return tuple(r for r in dataset.rules if r.hard and r.kind in ROW_SET_KINDS)

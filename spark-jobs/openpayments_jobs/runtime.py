@@ -1,0 +1,106 @@
+"""What every job entry point shares: the Spark session settings, exit codes and the replacement of
+one program-year partition of a Parquet table.
+
+Exit codes of every job: 0 done; 2 bad arguments (argparse); 3 the job was given inputs it cannot use
+(one line on stderr, ``<CODE>: message``); 1 the job failed while running (``<JOB>_FAILED: message``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import Any, Callable, Dict, Mapping, Sequence
+
+from pyspark.sql import DataFrame, SparkSession
+
+from . import storage
+
+#: Session settings the jobs (and the pure functions they call) rely on; tests apply them too.
+_SPLIT_BYTES = str(128 * 1024 * 1024)
+SPARK_CONF: Mapping[str, str] = {
+    # Unparseable dates give null instead of an upgrade exception (values.Typing).
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    # Casts of bad text give null instead of failing the job.
+    "spark.sql.ansi.enabled": "false",
+    # Writing program_year=Y replaces that partition only.
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # A file opens at the cost of a whole split, so no two chunk files share a partition (the
+    # transform also reads each chunk with its own scan; this keeps `_row_number` right if chunks
+    # are ever read together).
+    "spark.sql.files.maxPartitionBytes": _SPLIT_BYTES,
+    "spark.sql.files.openCostInBytes": _SPLIT_BYTES,
+}
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 3
+
+
+class JobInputError(Exception):
+    """The job cannot start from what it was given; ``code`` prefixes the one-line message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_session(app_name: str) -> SparkSession:
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in SPARK_CONF.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    for key, value in SPARK_CONF.items():  # an already running session ignores the builder's settings
+        spark.conf.set(key, value)
+    return spark
+
+
+def first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0]
+
+
+def run_job(job: str, run: Callable[[SparkSession], Dict[str, Any]], summary: Sequence[str]) -> int:
+    """Runs ``run`` in a fresh session and turns its outcome into an exit code; on success prints the
+    ``summary`` keys of its result as one JSON line."""
+    spark = build_session(job)
+    try:
+        result = run(spark)
+    except JobInputError as e:
+        print(f"{e.code}: {first_line(e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as e:
+        traceback.print_exc()
+        print(f"{job.upper()}_FAILED: {first_line(e)}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        spark.stop()
+    print(json.dumps({k: result.get(k) for k in summary}))
+    return EXIT_OK
+
+
+# --- program-year partitions -----------------------------------------------------------------------
+
+
+def year_partition(table_uri: str, year: int) -> str:
+    """The folder of one program year in a table partitioned by program_year."""
+    return f"{table_uri.rstrip('/')}/program_year={year}"
+
+
+def replace_year_partition(spark: SparkSession, df: DataFrame, table_uri: str, year: int, files: int, rows: int) -> str:
+    """Replaces ``program_year=year`` of a Parquet table with ``df`` (whose rows all belong to that
+    year) in ``files`` files; returns the partition's URI.
+
+    Dynamic partition overwrite: Spark writes into a staging folder and swaps the partition in at job
+    commit, so a job that fails leaves the previous partition as it was, and other years untouched.
+    """
+    uri = year_partition(table_uri, year)
+    if rows == 0:
+        # Overwriting with no rows would replace no partition; the year must still end up empty.
+        storage.delete(spark, uri)
+        return uri
+    df.repartition(files).write.mode("overwrite").partitionBy("program_year").parquet(table_uri.rstrip("/"))
+    return uri
+
+
+def count_data_files(spark: SparkSession, uri: str) -> int:
+    """Parquet data files directly in a folder (Spark's ``part-*``; no markers or checksums)."""
+    return sum(1 for name in storage.list_files(spark, uri) if name.startswith("part-"))

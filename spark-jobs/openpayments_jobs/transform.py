@@ -1,0 +1,310 @@
+"""The transform as pure DataFrame functions (docs/transform.md): raw records of one era in; curated
+rows, rejected rows and the numbers that reconcile them out. No paths and no I/O here:
+``jobs/transform.py`` reads the chunks, calls these functions and writes the results.
+
+The flow, per raw file then for all files together::
+
+    read_raw_csv(chunk) -> number_records -> map_to_curated -> judge_rows      (per file: its era)
+    -> classify (duplicate keys, removed records, outcome)                      (all files)
+    -> curated_frame / rejected_frame / outcome_counts -> metrics_from_counts
+
+Until ``curated_frame`` every curated column holds the source text as read, so the rejected output
+can keep it unchanged; cleaning and typing are applied on the way to curated. The session must run
+with ``runtime.SPARK_CONF``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from .contract import Contract, ContractError, Dataset, Era
+from .eras import curated_sources
+from .read import clean_column_name
+from .rules import Scope, first_hard_failure, row_set_rules, soft_flags
+from .values import TextCleanup, Typing
+
+# Lineage columns (contract.lineage): the job fills each one, so it knows them by name.
+SOURCE_FILE = "_source_file"
+PUBLICATION_DATE = "_publication_date"
+INGEST_RUN_ID = "_ingest_run_id"
+ERA = "_era"
+ROW_NUMBER = "_row_number"
+DQ_FLAGS = "_dq_flags"
+LINEAGE = (SOURCE_FILE, PUBLICATION_DATE, INGEST_RUN_ID, ERA, ROW_NUMBER, DQ_FLAGS)
+
+#: Column the CSV reader fills with the record text when its field count is wrong.
+CORRUPT_RECORD = "_corrupt_record"
+#: Rejected output: the first hard rule the row broke, and the record text for wrong field counts.
+REJECT_REASON = "_reject_reason"
+RAW_RECORD = "_raw_record"
+#: Where a row ends up: CURATED, REJECTED or REMOVED.
+OUTCOME = "_outcome"
+CURATED, REJECTED, REMOVED = "curated", "rejected", "removed"
+
+#: Payment_Type of the removed/deleted file that names each payment dataset's records.
+REMOVED_PAYMENT_TYPES: Mapping[str, str] = {
+    "general": "General Payment",
+    "research": "Research Payment",
+    "ownership": "Ownership or Investment Interest",
+}
+#: The removed/deleted curated column holding that Payment_Type.
+REMOVED_TYPE_COLUMN = "payment_type"
+
+#: monotonically_increasing_id() is (partition index << 33) + position in the partition; with one
+#: partition per chunk, the low 33 bits are the record's position inside its chunk.
+_POSITION_MASK = (1 << 33) - 1
+
+
+@dataclass(frozen=True)
+class TransformSpec:
+    """One transform run's fixed inputs: the contract, the dataset and the job's program year."""
+
+    contract: Contract
+    dataset: Dataset
+    year: int
+    cleanup: TextCleanup
+    typing: Typing
+
+    @classmethod
+    def of(cls, contract: Contract, dataset_id: str, year: int) -> "TransformSpec":
+        names = tuple(c.name for c in contract.lineage)
+        if sorted(names) != sorted(LINEAGE):
+            raise ContractError(f"contract lineage {names} differs from the columns the transform fills {LINEAGE}")
+        dataset = contract.dataset(dataset_id)
+        return cls(contract, dataset, year, TextCleanup.of(contract, dataset), Typing.of(contract))
+
+    @property
+    def lineage_names(self) -> Tuple[str, ...]:
+        return tuple(c.name for c in self.contract.lineage)
+
+    @property
+    def amount_column(self) -> Optional[str]:
+        """The dataset's amount: its first non-nullable decimal column (None for datasets without one)."""
+        for c in self.dataset.curated:
+            if c.type == "decimal(18,2)" and not c.nullable:
+                return c.name
+        return None
+
+    @property
+    def reject_codes(self) -> Tuple[str, ...]:
+        return _distinct(r.code for r in self.dataset.rules if r.hard)
+
+    @property
+    def flag_codes(self) -> Tuple[str, ...]:
+        return _distinct(r.code for r in self.dataset.rules if not r.hard)
+
+    def clean(self, column: str) -> Column:
+        return self.cleanup.clean_column(column)
+
+    def typed(self, column: str) -> Column:
+        """A curated column cleaned and parsed to its contract type (null when it does not parse)."""
+        return self.typing.parse(self.clean(column), self.dataset.curated_column(column).type)
+
+
+def _distinct(codes: Iterable[str]) -> Tuple[str, ...]:
+    return tuple(dict.fromkeys(codes))
+
+
+def _ref(name: str) -> Column:
+    """A column by its exact name, whatever characters it holds."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+# --- per file ------------------------------------------------------------------------------------
+
+
+def number_records(chunk: DataFrame, first_row: int) -> DataFrame:
+    """Adds ``_row_number``, the record's 1-based position in the original file.
+
+    ``chunk`` must be the scan of one chunk file, read as one partition and not yet filtered or
+    shuffled, so that the position inside the partition is the position inside the chunk.
+    """
+    position = F.monotonically_increasing_id().bitwiseAND(F.lit(_POSITION_MASK))
+    return chunk.withColumn(ROW_NUMBER, position + F.lit(first_row).cast("bigint"))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a raw file's rows come from (lineage)."""
+
+    source_file: str
+    #: YYYY-MM-DD.
+    publication: str
+    ingest_run_id: str
+
+
+def map_to_curated(raw: DataFrame, spec: TransformSpec, era: Era, header: Sequence[str], origin: Origin) -> DataFrame:
+    """Source columns renamed to curated names through the era, as text; curated columns the era
+    lacks are null, except partition keys, which are the job's year (profiles carry no program
+    year). Adds the lineage columns but ``_dq_flags``, and ``_raw_record``.
+
+    ``raw`` is a read of the file with ``header`` (``read_raw_csv`` with ``CORRUPT_RECORD``) and
+    ``_row_number``.
+    """
+    sources = curated_sources(era, header)
+    columns = []
+    for c in spec.dataset.curated:
+        if c.name in sources:
+            value = _ref(clean_column_name(sources[c.name]))
+        elif c.name in spec.dataset.partition_keys:
+            value = F.lit(str(spec.year))
+        else:
+            value = F.lit(None).cast("string")
+        columns.append(value.alias(c.name))
+    lineage = [
+        F.lit(origin.source_file).alias(SOURCE_FILE),
+        F.to_date(F.lit(origin.publication)).alias(PUBLICATION_DATE),
+        F.lit(origin.ingest_run_id).alias(INGEST_RUN_ID),
+        F.lit(era.id).alias(ERA),
+        F.col(ROW_NUMBER).cast("bigint").alias(ROW_NUMBER),
+        F.col(CORRUPT_RECORD).alias(RAW_RECORD),
+    ]
+    return raw.select(*columns, *lineage)
+
+
+def judge_rows(mapped: DataFrame, spec: TransformSpec, era: Era) -> DataFrame:
+    """Adds ``_reject_reason`` (first broken hard rule but duplicate keys, or null) and ``_dq_flags``.
+
+    Rules whose columns the era does not supply are skipped, so this runs per era (per file).
+    """
+    scope = Scope(
+        dataset=spec.dataset,
+        supplied=frozenset(c.curated for c in era.columns if c.curated is not None),
+        cleanup=spec.cleanup,
+        typing=spec.typing,
+        job_year=spec.year,
+        broken_record=F.col(RAW_RECORD).isNotNull(),
+    )
+    return mapped.withColumn(REJECT_REASON, first_hard_failure(scope)).withColumn(DQ_FLAGS, soft_flags(scope))
+
+
+# --- all files -----------------------------------------------------------------------------------
+
+
+def reject_duplicate_keys(judged: DataFrame, spec: TransformSpec) -> DataFrame:
+    """Among rows no other hard rule rejected, the first row of each key in a publication (by
+    ``_source_file``, ``_row_number``) is kept; the others get the duplicate rule's code."""
+    for rule in row_set_rules(spec.dataset):
+        key = spec.clean(str(rule.column))
+        candidate = F.col(REJECT_REASON).isNull() & key.isNotNull()
+        window = Window.partitionBy(candidate, F.col(PUBLICATION_DATE), key).orderBy(SOURCE_FILE, ROW_NUMBER)
+        repeated = candidate & (F.row_number().over(window) > 1)
+        judged = judged.withColumn(REJECT_REASON, F.when(repeated, F.lit(rule.code)).otherwise(F.col(REJECT_REASON)))
+    return judged
+
+
+def removed_keys(removed: DataFrame, dataset_id: str, key: Sequence[str]) -> Optional[DataFrame]:
+    """The record keys the curated removed/deleted rows list for a payment dataset (None for a
+    dataset removals do not apply to)."""
+    payment_type = REMOVED_PAYMENT_TYPES.get(dataset_id)
+    if payment_type is None:
+        return None
+    listed = removed.where(F.col(REMOVED_TYPE_COLUMN) == F.lit(payment_type))
+    return listed.select(*[F.col(k).alias(f"__removed_{i}") for i, k in enumerate(key)]).distinct()
+
+
+def classify(judged_files: Sequence[DataFrame], spec: TransformSpec, removed: Optional[DataFrame] = None) -> DataFrame:
+    """All files' judged rows with duplicate keys rejected and ``_outcome`` set: rejected when a hard
+    rule failed, removed when the removed/deleted partition lists the record, curated otherwise.
+
+    ``removed`` is the curated removed_deleted partition of the job's year, if any.
+    """
+    if not judged_files:
+        raise ValueError("classify needs at least one file")
+    rows = reject_duplicate_keys(functools.reduce(DataFrame.unionByName, judged_files), spec)
+    rejected = F.col(REJECT_REASON).isNotNull()
+    keys = None if removed is None else removed_keys(removed, spec.dataset.id, spec.dataset.record_key)
+    if keys is None:
+        return rows.withColumn(OUTCOME, F.when(rejected, F.lit(REJECTED)).otherwise(F.lit(CURATED)))
+    listed = keys.withColumn("__removed", F.lit(True))
+    match = functools.reduce(
+        lambda a, b: a & b, [spec.clean(k) == F.col(f"__removed_{i}") for i, k in enumerate(spec.dataset.record_key)]
+    )
+    joined = rows.join(listed, match, "left")
+    outcome = F.when(rejected, F.lit(REJECTED)).when(F.col("__removed"), F.lit(REMOVED)).otherwise(F.lit(CURATED))
+    return joined.withColumn(OUTCOME, outcome).drop(*[c for c in listed.columns])
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+def curated_frame(classified: DataFrame, spec: TransformSpec) -> DataFrame:
+    """Curated rows: every curated column cleaned and typed, then the lineage columns."""
+    rows = classified.where(F.col(OUTCOME) == F.lit(CURATED))
+    columns = [spec.typed(c.name).alias(c.name) for c in spec.dataset.curated]
+    return rows.select(*columns, *[F.col(n) for n in spec.lineage_names])
+
+
+def rejected_column(spec: TransformSpec, name: str) -> str:
+    """Name of a curated column in the rejected output. Partition keys are renamed: the rejected
+    folder is partitioned by them, and a reader would otherwise show the folder's value (the job's
+    year) instead of the text the row held."""
+    return f"_raw_{name}" if name in spec.dataset.partition_keys else name
+
+
+def rejected_frame(classified: DataFrame, spec: TransformSpec) -> DataFrame:
+    """Rejected rows: every curated column as the source text, lineage, reason and record text."""
+    rows = classified.where(F.col(OUTCOME) == F.lit(REJECTED))
+    columns = [F.col(c.name).alias(rejected_column(spec, c.name)) for c in spec.dataset.curated]
+    return rows.select(*columns, *[F.col(n) for n in spec.lineage_names], F.col(REJECT_REASON), F.col(RAW_RECORD))
+
+
+def outcome_counts(classified: DataFrame, spec: TransformSpec) -> DataFrame:
+    """One aggregate pass: rows, amount sum and per-flag counts by file, outcome and reject reason.
+
+    The amount is summed where it parses (for rejected rows too), exactly as curated types it.
+    """
+    amount = spec.typed(spec.amount_column) if spec.amount_column else F.lit(None).cast("decimal(18,2)")
+    aggregates = [F.count(F.lit(1)).alias("rows"), F.sum(amount).alias("amount")]
+    aggregates += [
+        F.sum(F.array_contains(F.col(DQ_FLAGS), code).cast("long")).alias(f"flag_{i}")
+        for i, code in enumerate(spec.flag_codes)
+    ]
+    return classified.groupBy(SOURCE_FILE, OUTCOME, REJECT_REASON).agg(*aggregates)
+
+
+def _dollars(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+def metrics_from_counts(counts: Iterable[Any], spec: TransformSpec, files: Sequence[str]) -> Dict[str, Any]:
+    """The counting part of metrics.json from the collected ``outcome_counts`` rows; ``files`` are
+    the raw keys read, so a file without rows still shows 0."""
+    rows_by_file: Dict[str, int] = {f: 0 for f in files}
+    by_outcome: Dict[str, int] = {CURATED: 0, REJECTED: 0, REMOVED: 0}
+    amounts: Dict[str, Decimal] = {CURATED: Decimal(0), REJECTED: Decimal(0), REMOVED: Decimal(0)}
+    reasons: Dict[str, int] = {code: 0 for code in spec.reject_codes}
+    flagged: Dict[str, int] = {code: 0 for code in spec.flag_codes}
+    for row in counts:
+        n = int(row["rows"])
+        outcome = row[OUTCOME]
+        rows_by_file[row[SOURCE_FILE]] = rows_by_file.get(row[SOURCE_FILE], 0) + n
+        by_outcome[outcome] += n
+        if row["amount"] is not None:
+            amounts[outcome] += Decimal(row["amount"])
+        if outcome == REJECTED:
+            reasons[row[REJECT_REASON]] = reasons.get(row[REJECT_REASON], 0) + n
+        if outcome == CURATED:
+            for i, code in enumerate(spec.flag_codes):
+                flagged[code] += int(row[f"flag_{i}"] or 0)
+    return {
+        "rowsIn": sum(rows_by_file.values()),
+        "rowsInByFile": rows_by_file,
+        "rowsOut": by_outcome[CURATED],
+        "rowsRejected": by_outcome[REJECTED],
+        "rejectedByReason": reasons,
+        "removed": by_outcome[REMOVED],
+        "flagged": flagged,
+        "amounts": {
+            "curated": _dollars(amounts[CURATED]),
+            "rejected": _dollars(amounts[REJECTED]),
+            "removed": _dollars(amounts[REMOVED]),
+        },
+    }
+
