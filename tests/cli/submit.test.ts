@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
 import { runCli, tempDir } from '../helpers.js';
 
-/** A lake with General 2023 ingested from a small generated file (two staging chunks). */
+/** A lake with General 2023 ingested from a small generated file (three staging chunks). */
 function ingestedLake(): string {
   const dir = tempDir();
   const lake = join(dir, 'lake');
@@ -29,9 +29,7 @@ function ingestedLake(): string {
     lake,
     '--log-level',
     'silent',
-    'ingest',
-    '--dataset',
-    'general',
+    'ingest', // no --dataset: the file's name and header say it is General
     '--year',
     '2023',
     '--source',

@@ -35,7 +35,11 @@ export function registerIngest(program: Command, context: () => Promise<CommandC
     .description(
       'Land a program year: discover or take the file, download (resumable), audit, write raw (write-once) and staging chunks.',
     )
-    .requiredOption('--dataset <name>', `one of ${DATASET_IDS.join(', ')}, or all (the whole-year archive)`)
+    .option(
+      '--dataset <name>',
+      `one of ${DATASET_IDS.join(', ')}, or all (default: the whole-year archive from CMS; for a file, the dataset its name or header says)`,
+      'all',
+    )
     .requiredOption('--year <YYYY>', 'program year')
     .option(
       '--source <cms|PATH|URL>',
