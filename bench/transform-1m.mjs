@@ -86,7 +86,7 @@ async function duckdbBaseline(lake, outDir) {
   await c.run('SET threads = 2');
   const t0 = process.hrtime.bigint();
   await c.run(
-    `COPY (SELECT ${exprs.join(', ')} FROM read_csv([${chunks}], header = true, all_varchar = true, quote = '"', escape = '"', strict_mode = false, null_padding = true))
+    `COPY (SELECT ${exprs.join(', ')} FROM read_csv([${chunks}], header = true, all_varchar = true, hive_partitioning = false, quote = '"', escape = '"', strict_mode = false, null_padding = true))
      TO '${outDir}' (FORMAT parquet, PARTITION_BY (program_year), OVERWRITE_OR_IGNORE)`,
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

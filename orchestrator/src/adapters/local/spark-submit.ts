@@ -56,7 +56,13 @@ export class LocalSparkRunner implements SparkRunner {
 
   run(spec: SparkJobSpec, { reporter, signal }: { reporter: Reporter; signal?: AbortSignal | undefined }) {
     const inv = this.invocation(spec);
-    const env = { ...this.opts.baseEnv, ...venvEnv(this.opts.venv, this.opts.baseEnv), ...inv.env };
+    const env = {
+      // Local mode needs no network address: bind to loopback (no "resolves to a loopback address" warning).
+      SPARK_LOCAL_IP: '127.0.0.1',
+      ...this.opts.baseEnv,
+      ...venvEnv(this.opts.venv, this.opts.baseEnv),
+      ...inv.env,
+    };
     return runProcess(inv.command, inv.args, env, spec.name, reporter, signal);
   }
 }
