@@ -34,13 +34,9 @@ source "$root/scripts/lib/venv.sh"
 # shellcheck source=scripts/aws-local.versions
 source "$root/scripts/aws-local.versions"
 
-say() { printf 'aws-local: %s\n' "$*" >&2; }
-die() {
-  local code="$1"
-  shift
-  say "error: $*"
-  exit "$code"
-}
+LOG_NAME=aws-local
+# shellcheck source=scripts/lib/log.sh
+source "$root/scripts/lib/log.sh"
 
 cache_dir="$(op_cache_dir)"
 tools_dir="$cache_dir/tools"

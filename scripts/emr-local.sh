@@ -24,13 +24,9 @@ repo_override="${MAVEN_REPO:-}"
 source "$root/scripts/aws-local.versions"
 MAVEN_REPO="${repo_override:-$MAVEN_REPO}"
 
-say() { printf 'emr-local: %s\n' "$*" >&2; }
-die() {
-  local code="$1"
-  shift
-  say "error: $*"
-  exit "$code"
-}
+LOG_NAME=emr-local
+# shellcheck source=scripts/lib/log.sh
+source "$root/scripts/lib/log.sh"
 
 jars_dir="$(op_cache_dir)/jars"
 

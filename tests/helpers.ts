@@ -47,11 +47,25 @@ export function runCliAsync(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliRun> {
-  const env = cliEnv(opts.env);
+  return spawnCollect(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? tempDir(),
+    env: cliEnv(opts.env),
+  });
+}
+
+/**
+ * Runs a program without blocking this process and collects what it printed; a timeout sends
+ * SIGTERM and notes it in stderr.
+ */
+export function spawnCollect(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? tempDir(),
-      env,
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -62,7 +76,20 @@ export function runCliAsync(
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stderr += `\n[spawnCollect] ${command} ${args.join(' ')} timed out after ${opts.timeoutMs} ms`;
+            child.kill('SIGTERM');
+          }, opts.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }

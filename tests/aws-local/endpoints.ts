@@ -8,10 +8,10 @@
  * loop meanwhile. The servers get this process's pid as their owner, so a watchdog stops them if the
  * test process dies without calling `stop()`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnCollect } from '../helpers.js';
 
 export const AWS_LOCAL_SCRIPT = resolve(import.meta.dirname, '../../scripts/aws-local.sh');
 
@@ -53,29 +53,7 @@ interface ScriptRun {
 }
 
 function runScript(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [AWS_LOCAL_SCRIPT, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n[endpoints.ts] scripts/aws-local.sh ${args.join(' ')} timed out after ${timeoutMs} ms`;
-      child.kill('SIGTERM');
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return spawnCollect('bash', [AWS_LOCAL_SCRIPT, ...args], { env, timeoutMs });
 }
 
 /** `KEY=VALUE` lines, as the script prints them (values never contain newlines). */

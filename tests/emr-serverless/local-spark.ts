@@ -3,9 +3,9 @@
  * connector jars from the cache (scripts/emr-local.sh), and s3a pointed at the local S3 server, with
  * `s3://` served by s3a as EMR's own S3 filesystem serves it there.
  */
-import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { spawnCollect } from '../helpers.js';
 import { stageArtifact } from './s3-artifacts.js';
 import type { SparkSubmitParams } from './spark-submit-params.js';
 
@@ -35,23 +35,10 @@ export interface SparkSubmitCommand {
 }
 
 /** Installs the s3a jars if needed (idempotent, cached outside the repo) and returns their paths. */
-export function ensureS3aJars(): Promise<string[]> {
-  return new Promise((done, fail) => {
-    const child = spawn('bash', [EMR_LOCAL_SCRIPT, 'install'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code === 0) done(stdout.split('\n').filter(Boolean));
-      else fail(new Error(`scripts/emr-local.sh install failed (exit ${code}):\n${stderr}`));
-    });
-  });
+export async function ensureS3aJars(): Promise<string[]> {
+  const r = await spawnCollect('bash', [EMR_LOCAL_SCRIPT, 'install']);
+  if (r.code !== 0) throw new Error(`scripts/emr-local.sh install failed (exit ${r.code}):\n${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 /**
