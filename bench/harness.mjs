@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: timed child processes with their peak RSS, and RESULTS.md rows.
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -66,4 +66,22 @@ export function appendResult(row) {
     row.verdict,
   ];
   appendFileSync(RESULTS, `| ${cells.join(' | ')} |\n`);
+}
+
+/**
+ * A generated General file, cached between runs under `<OP_CACHE_DIR>/bench/<name>` (generation is
+ * not what the benchmarks measure). `args` are extra `sample` options (--defects, --seed).
+ */
+export function cachedSample(name, { year, rows, args = [] }) {
+  const cache = join(process.env.OP_CACHE_DIR ?? join(homedir(), '.cache', 'open-payments'), 'bench');
+  mkdirSync(cache, { recursive: true });
+  const out = join(cache, name);
+  if (!existsSync(out)) {
+    console.error(`generating ${rows} General ${year} rows (cached in ${cache})`);
+    const sample = ['sample', '--dataset', 'general', '--year', String(year), '--rows', String(rows)];
+    execFileSync(process.execPath, [CLI, '--log-level', 'warn', ...sample, ...args, '--out', out], {
+      stdio: 'inherit',
+    });
+  }
+  return out;
 }

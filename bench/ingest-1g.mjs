@@ -3,45 +3,21 @@
 // Reports the throughput ratio (baseline time / ingest time; goal ≥ 0.7) for the whole ingest and for
 // its download phase alone, and the ingest's peak RSS at both sizes (goal ≤ 200 MB and flat).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, homedir, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appendResult, CLI, ROOT, timeNode } from './harness.mjs';
+import { appendResult, CLI, cachedSample, ROOT, timeNode } from './harness.mjs';
 
 export const description =
   'orchestrator ingest (fake CMS over loopback) vs curl -o + sha256sum, at 250 MB and 1 GB';
 
 const ROWS_PER_MB = 1765; // General 2021+ rows of the generator per MB of CSV
 
-/** Generated inputs are cached between runs (generation is not what is measured). */
-function generated(cache, year, mb) {
+/** A cached General file of about `mb` MB. */
+function generated(year, mb) {
   const rows = Math.round(mb * ROWS_PER_MB);
-  const out = join(cache, `general-${year}-${rows}.csv`);
-  if (!existsSync(out)) {
-    console.error(`generating ${mb} MB of General ${year} rows (cached in ${cache})`);
-    execFileSync(
-      process.execPath,
-      [
-        CLI,
-        '--log-level',
-        'warn',
-        'sample',
-        '--dataset',
-        'general',
-        '--year',
-        String(year),
-        '--rows',
-        String(rows),
-        '--seed',
-        '1',
-        '--out',
-        out,
-      ],
-      { stdio: 'inherit' },
-    );
-  }
-  return out;
+  return cachedSample(`general-${year}-${rows}.csv`, { year, rows, args: ['--seed', '1'] });
 }
 
 async function measure(server, file, work) {
@@ -100,21 +76,19 @@ export async function run() {
   const { startFakeCms } = await import(
     join(ROOT, 'node_modules/.cache/bench-build/tests/fake-cms/server.js')
   );
-  const cache = join(process.env.OP_CACHE_DIR ?? join(homedir(), '.cache', 'open-payments'), 'bench');
-  mkdirSync(cache, { recursive: true });
   const small = {
     dataset: 'general',
     programYear: 2022,
     publicationDate: '2023-06-30',
     fileName: 'OP_DTL_GNRL_PGYR2022_P06302023.csv',
-    path: generated(cache, 2022, 250),
+    path: generated(2022, 250),
   };
   const large = {
     dataset: 'general',
     programYear: 2023,
     publicationDate: '2024-06-30',
     fileName: 'OP_DTL_GNRL_PGYR2023_P06302024_06162024.csv',
-    path: generated(cache, 2023, 1024),
+    path: generated(2023, 1024),
   };
   const server = await startFakeCms({ files: [small, large] });
   const work = join(tmpdir(), `bench-ingest-${process.pid}`);

@@ -5,11 +5,11 @@
 //   2. local[1] vs local[2] (goal: ≥ 1.7× speedup);
 //   3. a no-op rerun (same fingerprint) vs the CLI's bare start-up (`--version`) (goal: ≤ 2 s, no Spark).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, homedir, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { appendResult, CLI, ROOT, timeNode } from './harness.mjs';
+import { appendResult, CLI, cachedSample, ROOT, timeNode } from './harness.mjs';
 
 export const description =
   'orchestrator submit transform (1M rows) vs DuckDB casts; local[1] vs local[2]; no-op rerun';
@@ -18,29 +18,11 @@ const machine = () => `${cpus().length} cpu, ${Math.round(totalmem() / 1024 ** 3
 const round = (x, d = 2) => Number(x.toFixed(d));
 
 function generated(rows) {
-  const cache = join(process.env.OP_CACHE_DIR ?? join(homedir(), '.cache', 'open-payments'), 'bench');
-  mkdirSync(cache, { recursive: true });
-  const out = join(cache, `OP_DTL_GNRL_PGYR2023_P06302024_06162024-${rows}-d1.csv`);
-  if (!existsSync(out)) {
-    console.error(`generating ${rows} General 2023 rows (cached in ${cache})`);
-    execFileSync(
-      process.execPath,
-      [
-        CLI,
-        '--log-level',
-        'warn',
-        'sample',
-        '--dataset',
-        'general',
-        '--year',
-        '2023',
-        '--rows',
-        String(rows),
-      ].concat(['--defects', '0.01', '--seed', '7', '--out', out]),
-      { stdio: 'inherit' },
-    );
-  }
-  return out;
+  return cachedSample(`OP_DTL_GNRL_PGYR2023_P06302024_06162024-${rows}-d1.csv`, {
+    year: 2023,
+    rows,
+    args: ['--defects', '0.01', '--seed', '7'],
+  });
 }
 
 /** The same typing the transform does, as DuckDB SQL generated from the contract (no DQ rules). */
