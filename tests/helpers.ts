@@ -35,6 +35,18 @@ export function runCli(
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Generates a General sample (CSV, or a CMS-style year archive when `out` ends in .zip) with the real
+ * CLI; throws with its stderr when it fails.
+ */
+export function generateSample(out: string, opts: { rows: number; year?: number; args?: string[] }): string {
+  const year = String(opts.year ?? 2023);
+  const sample = ['sample', '--dataset', 'general', '--year', year, '--rows', String(opts.rows)];
+  const r = runCli(['--log-level', 'silent', ...sample, ...(opts.args ?? []), '--out', out]);
+  if (r.code !== 0) throw new Error(`sample failed (exit ${r.code}): ${r.stderr}`);
+  return out;
+}
+
 export function tempDir(prefix = 'op-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

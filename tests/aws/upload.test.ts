@@ -10,7 +10,7 @@ import { CreateBucketCommand, GetObjectCommand, paginateListObjectsV2, S3Client 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
 import { type LocalAws, startLocalAws } from '../aws-local/endpoints.js';
-import { runCliAsync, tempDir } from '../helpers.js';
+import { generateSample, runCliAsync, tempDir } from '../helpers.js';
 
 let aws: LocalAws;
 let s3: S3Client;
@@ -54,20 +54,7 @@ describe('upload --target aws', () => {
     };
     const cli = (...args: string[]) =>
       runCliAsync(['--log-level', 'warn', '--json', ...args], { cwd: dir, env });
-    const sample = await cli(
-      '--target',
-      'local',
-      'sample',
-      '--dataset',
-      'general',
-      '--year',
-      '2023',
-      '--rows',
-      '12000',
-      '--out',
-      csv,
-    );
-    expect(sample.code, sample.stderr).toBe(0);
+    generateSample(csv, { rows: 12000 });
     const ingest = await cli(
       'ingest',
       '--dataset',

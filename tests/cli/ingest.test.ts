@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
 import { cmsArchiveName, cmsFileName } from '../../orchestrator/src/domain/publication.js';
 import { type FakeCms, GENERAL_DATASET_IDS, type PublishedFile, startFakeCms } from '../fake-cms/server.js';
-import { CLI, runCli, runCliAsync, tempDir } from '../helpers.js';
+import { CLI, generateSample, runCli, runCliAsync, tempDir } from '../helpers.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -22,23 +22,7 @@ function listFiles(root: string, prefix = ''): string[] {
 /** A generated General CSV of the year, named as CMS names it. */
 function generalCsv(dir: string, rows: number, year = 2023, publication = '2024-06-30'): string {
   const out = join(dir, cmsFileName('general', year, publication));
-  const r = runCli([
-    '--log-level',
-    'silent',
-    'sample',
-    '--dataset',
-    'general',
-    '--year',
-    String(year),
-    '--rows',
-    String(rows),
-    '--defects',
-    '0.01',
-    '--out',
-    out,
-  ]);
-  expect(r.code, r.stderr).toBe(0);
-  return out;
+  return generateSample(out, { rows, year, args: ['--defects', '0.01'] });
 }
 
 let server: FakeCms | undefined;
@@ -196,21 +180,7 @@ describe('ingest from the CMS catalog', () => {
   it('takes removed/deleted from the whole-year archive', async () => {
     const dir = tempDir();
     const zip = join(dir, cmsArchiveName(2023, '2024-06-30'));
-    expect(
-      runCli([
-        '--log-level',
-        'silent',
-        'sample',
-        '--dataset',
-        'general',
-        '--year',
-        '2023',
-        '--rows',
-        '1000',
-        '--out',
-        zip,
-      ]).code,
-    ).toBe(0);
+    generateSample(zip, { rows: 1000 });
     const s = await publish([
       {
         dataset: 'archive',

@@ -3,27 +3,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
-import { runCli, tempDir } from '../helpers.js';
+import { generateSample, runCli, tempDir } from '../helpers.js';
 
 /** A lake with General 2023 ingested from a small generated file (three staging chunks). */
 function ingestedLake(): string {
   const dir = tempDir();
   const lake = join(dir, 'lake');
   const csv = join(dir, 'OP_DTL_GNRL_PGYR2023_P06302024_06162024.csv');
-  const sample = runCli([
-    '--log-level',
-    'silent',
-    'sample',
-    '--dataset',
-    'general',
-    '--year',
-    '2023',
-    '--rows',
-    '2500',
-    '--out',
-    csv,
-  ]);
-  expect(sample.code, sample.stderr).toBe(0);
+  generateSample(csv, { rows: 2500 });
   const ingest = runCli([
     '--lake',
     lake,
