@@ -4,7 +4,7 @@
  * ObjectExistsError elsewhere — e.g. a lock held by another run).
  */
 import { OrchestratorError } from '../domain/errors.js';
-import { isWriteOnceKey } from '../domain/lake.js';
+import { assertSafeKey, isWriteOnceKey } from '../domain/lake.js';
 import type { PutResult } from '../ports/object-store.js';
 
 /** putIfAbsent on a non-raw key found an object with different bytes (e.g. a lock held by another run). */
@@ -44,4 +44,26 @@ export function settleExisting(key: string, stored: Digest, incoming: Digest): P
       data: { key, storedSha256: stored.sha256, newSha256: incoming.sha256 },
     },
   );
+}
+
+/** replacePrefix takes folder prefixes outside raw/ (publishing never touches the write-once zone). */
+export function assertPublishablePrefixes(...prefixes: string[]): void {
+  for (const prefix of prefixes) {
+    assertSafeKey(prefix);
+    if (!prefix.endsWith('/') || prefix === '/') {
+      throw new OrchestratorError(
+        'INVALID_LAKE_KEY',
+        `Invalid folder prefix ${JSON.stringify(prefix)}: a folder prefix ends with "/".`,
+        {
+          data: { key: prefix },
+        },
+      );
+    }
+    if (isWriteOnceKey(prefix)) {
+      throw new OrchestratorError(
+        'RAW_IMMUTABLE',
+        `Refusing to replace ${prefix}: the raw zone is write-once.`,
+      );
+    }
+  }
 }

@@ -76,12 +76,11 @@ export const lake = {
     ['staging', 'rejected', SOURCE, dataset, year(programYear), `run_id=${segment('run id', runId)}`].join(
       '/',
     ) + '/',
-  curatedDatasetPrefix: (dataset: DatasetId) => ['curated', SOURCE, dataset].join('/') + '/',
-  curatedPartitionPrefix: (dataset: DatasetId, programYear: number) =>
-    ['curated', SOURCE, dataset, year(programYear)].join('/') + '/',
-  /** Curated tables derived by SQL jobs (e.g. yearly_summary), beside the datasets. */
+
+  /** A curated table's folder: a contract dataset, or a table derived by a SQL job (yearly_summary). */
   curatedTablePrefix: (table: string) => ['curated', SOURCE, segment('table', table)].join('/') + '/',
-  curatedTablePartitionPrefix: (table: string, programYear: number) =>
+  /** One program year of a curated dataset or derived table. */
+  curatedPartitionPrefix: (table: string, programYear: number) =>
     ['curated', SOURCE, segment('table', table), year(programYear)].join('/') + '/',
   /** Where a run's Spark job writes before the orchestrator checks and publishes the partition. */
   stagedCuratedRoot: (runId: string) =>

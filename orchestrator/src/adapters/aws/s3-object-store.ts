@@ -28,7 +28,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { OrchestratorError } from '../../domain/errors.js';
 import { assertSafeKey, isWriteOnceKey } from '../../domain/lake.js';
 import type { Body, ObjectInfo, ObjectStore, PutResult } from '../../ports/object-store.js';
-import { type Digest, settleExisting } from '../object-store-rules.js';
+import { assertPublishablePrefixes, type Digest, settleExisting } from '../object-store-rules.js';
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -145,13 +145,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async replacePrefix(fromPrefix: string, toPrefix: string): Promise<void> {
-    for (const p of [fromPrefix, toPrefix]) {
-      assertSafeKey(p);
-      if (!p.endsWith('/'))
-        throw new OrchestratorError('INVALID_LAKE_KEY', `${p} is not a folder prefix (ends with "/").`);
-      if (isWriteOnceKey(p))
-        throw new OrchestratorError('RAW_IMMUTABLE', `Refusing to replace ${p}: the raw zone is write-once.`);
-    }
+    assertPublishablePrefixes(fromPrefix, toPrefix);
     const incoming: ObjectInfo[] = [];
     for await (const o of this.list(fromPrefix)) incoming.push(o);
     if (incoming.length === 0) {

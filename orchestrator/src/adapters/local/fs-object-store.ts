@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import { OrchestratorError } from '../../domain/errors.js';
 import { assertSafeKey, isWriteOnceKey } from '../../domain/lake.js';
 import type { Body, ObjectInfo, ObjectStore, PutResult } from '../../ports/object-store.js';
-import { ObjectExistsError, settleExisting } from '../object-store-rules.js';
+import { assertPublishablePrefixes, ObjectExistsError, settleExisting } from '../object-store-rules.js';
 import { errnoCode, NOT_WRITABLE } from './files.js';
 
 const TMP_PREFIX = '.tmp-';
@@ -223,16 +223,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async replacePrefix(fromPrefix: string, toPrefix: string): Promise<void> {
-    for (const prefix of [fromPrefix, toPrefix]) {
-      assertSafeKey(prefix);
-      if (!prefix.endsWith('/') || prefix === '/') this.invalidKey(prefix, 'a folder prefix ends with "/"');
-      if (isWriteOnceKey(prefix)) {
-        throw new OrchestratorError(
-          'RAW_IMMUTABLE',
-          `Refusing to replace ${prefix}: the raw zone is write-once.`,
-        );
-      }
-    }
+    assertPublishablePrefixes(fromPrefix, toPrefix);
     const from = this.uri(fromPrefix).slice(0, -1);
     const to = this.uri(toPrefix).slice(0, -1);
     const parent = path.dirname(to);

@@ -144,8 +144,8 @@ export class Submit {
     try {
       const code = await this.jobCode();
       if (req.job.kind === 'transform') {
-        for (const dataset of await this.datasetsToTransform(req))
-          tables.push(await this.runOne(req, await this.planTransform(req, dataset, code)));
+        for (const ingest of await this.ingestsToTransform(req))
+          tables.push(await this.runOne(req, await this.planTransform(req, ingest, code)));
       } else {
         tables.push(await this.runOne(req, await this.planSql(req, req.job, code)));
       }
@@ -164,12 +164,14 @@ export class Submit {
 
   // ---- planning ------------------------------------------------------------------------------------
 
-  private async datasetsToTransform(req: SubmitRequest): Promise<DatasetId[]> {
+  /** The newest ingest of each dataset to transform, in transform order. */
+  private async ingestsToTransform(req: SubmitRequest): Promise<IngestRecord[]> {
     const asked = req.datasets;
-    const found: DatasetId[] = [];
+    const found: IngestRecord[] = [];
     for (const d of TRANSFORM_ORDER) {
       if (asked && !asked.includes(d)) continue;
-      if (await this.latestIngest(d, req.year)) found.push(d);
+      const ingest = await this.latestIngest(d, req.year);
+      if (ingest) found.push(ingest);
       else if (asked) throw this.notIngested(d, req.year);
     }
     if (found.length === 0) throw this.notIngested(undefined, req.year);
@@ -213,9 +215,9 @@ export class Submit {
       : undefined;
   }
 
-  private async planTransform(req: SubmitRequest, dataset: DatasetId, code: JobCode): Promise<Planned> {
+  private async planTransform(req: SubmitRequest, ingest: IngestRecord, code: JobCode): Promise<Planned> {
     const { store, contract } = this.deps;
-    const ingest = (await this.latestIngest(dataset, req.year))!;
+    const dataset = ingest.dataset;
     // The payment datasets depend on the removed/deleted partition published for the year.
     const removed = REMOVABLE.has(dataset)
       ? await this.transformRecord('removed_deleted', req.year)
@@ -278,7 +280,7 @@ export class Submit {
       table: dataset,
       fingerprint,
       spec: this.spec(`transform-${dataset}-${req.year}`, code, 'transform.py', args),
-      partitionKey: lake.curatedTablePartitionPrefix(dataset, req.year),
+      partitionKey: lake.curatedPartitionPrefix(dataset, req.year),
       stagedPartitionKey: `${stagedRoot}${dataset}/program_year=${req.year}/`,
       metricsKey,
       expectedRowsIn: ingest.records,
@@ -318,7 +320,7 @@ export class Submit {
       table: job.name,
       fingerprint,
       spec: this.spec(`${job.name}-${req.year}`, code, job.entry, args),
-      partitionKey: lake.curatedTablePartitionPrefix(job.name, req.year),
+      partitionKey: lake.curatedPartitionPrefix(job.name, req.year),
       stagedPartitionKey: `${stagedRoot}${job.name}/program_year=${req.year}/`,
       metricsKey,
     };
