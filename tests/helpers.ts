@@ -1,5 +1,5 @@
 /** Runs the built CLI in a child process, exactly as a user would, and captures what it printed. */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,22 +57,28 @@ export function tempDir(prefix = 'op-test-'): string {
  */
 export function runCliAsync(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<CliRun> {
   return spawnCollect(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? tempDir(),
     env: cliEnv(opts.env),
+    ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
   });
 }
 
 /**
  * Runs a program without blocking this process and collects what it printed; a timeout sends
- * SIGTERM and notes it in stderr.
+ * SIGTERM and notes it in stderr. `onSpawn` gets the child, for tests that signal it mid-run.
  */
 export function spawnCollect(
   command: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -80,6 +86,7 @@ export function spawnCollect(
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

@@ -3,7 +3,11 @@
  * config.target picks the adapters; the AWS ones arrive with the AWS issue.
  */
 import { join, resolve } from 'node:path';
-import { awsClients } from './adapters/aws/clients.js';
+import { type AwsClients, awsClients } from './adapters/aws/clients.js';
+import { emrServerlessApi, s3DriverLogs } from './adapters/aws/emr-serverless-api.js';
+import { EmrServerlessRunner } from './adapters/aws/emr-serverless-runner.js';
+import { GlueCatalog } from './adapters/aws/glue-catalog.js';
+import { GlueTableCatalog } from './adapters/aws/glue-table-catalog.js';
 import { S3ObjectStore } from './adapters/aws/s3-object-store.js';
 import { HttpCmsCatalog } from './adapters/http/cms-catalog.js';
 import { download } from './adapters/http/download.js';
@@ -16,8 +20,10 @@ import { LocalSparkRunner } from './adapters/local/spark-submit.js';
 import { LocalSystemProbe } from './adapters/local/system-probe.js';
 import { extractZipEntry, listZip } from './adapters/local/zip.js';
 import { Ingest } from './app/ingest/ingest.js';
+import { JOBS } from './app/submit/jobs.js';
 import { Submit } from './app/submit/submit.js';
 import type { CommandContext } from './cli/context.js';
+import type { Config } from './config/schema.js';
 import { CONTRACT } from './domain/contract/index.js';
 import { OrchestratorError } from './domain/errors.js';
 import type { ArchiveReader } from './ports/fetching.js';
@@ -42,18 +48,40 @@ export function systemProbe(): SystemProbe {
   return new LocalSystemProbe();
 }
 
-export function objectStore(ctx: Pick<CommandContext, 'config' | 'io'>): ObjectStore {
-  if (ctx.config.target === 'aws') {
-    const { aws } = ctx.config;
-    if (!aws.bucket) {
-      throw new OrchestratorError('CONFIG_INVALID', 'The aws target needs a bucket: aws.bucket is not set.', {
-        suggestion:
-          'Set aws.bucket in orchestrator.config.yaml or ORCHESTRATOR_AWS__BUCKET (the bucket the Terraform s3_lake module creates).',
-      });
-    }
-    return new S3ObjectStore({ client: awsClients(aws).s3, bucket: aws.bucket, prefix: aws.prefix });
+/** One set of AWS clients per config (the SDK clients pool their connections). */
+const clientsByConfig = new WeakMap<object, AwsClients>();
+function clientsOf(aws: Config['aws']): AwsClients {
+  const known = clientsByConfig.get(aws);
+  if (known) return known;
+  const clients = awsClients(aws);
+  clientsByConfig.set(aws, clients);
+  return clients;
+}
+
+/** A setting the aws target cannot do without: a config error that names the key and its source. */
+function requireAws<T>(value: T | undefined, key: string, env: string, source: string): T {
+  if (value === undefined) {
+    throw new OrchestratorError('CONFIG_INVALID', `The aws target needs ${key}, which is not set.`, {
+      suggestion: `Set ${key} in orchestrator.config.yaml or ${env} (${source}).`,
+      data: { key },
+    });
   }
-  return new FsObjectStore(localPaths(ctx).lakeRoot);
+  return value;
+}
+
+function s3Store(ctx: Pick<CommandContext, 'config'>): S3ObjectStore {
+  const { aws } = ctx.config;
+  const bucket = requireAws(
+    aws.bucket,
+    'aws.bucket',
+    'ORCHESTRATOR_AWS__BUCKET',
+    'the bucket the Terraform s3_lake module creates',
+  );
+  return new S3ObjectStore({ client: clientsOf(aws).s3, bucket, prefix: aws.prefix });
+}
+
+export function objectStore(ctx: Pick<CommandContext, 'config' | 'io'>): ObjectStore {
+  return ctx.config.target === 'aws' ? s3Store(ctx) : new FsObjectStore(localPaths(ctx).lakeRoot);
 }
 
 /** CMS zips through the safe reader: validated listing, CRC-checked streamed extraction. */
@@ -107,8 +135,51 @@ export function ingestUseCase(ctx: CommandContext, runId: string): Ingest {
   });
 }
 
-/** The Spark runner of a submit: spark-submit from the venv, or the same in the local-spark image. */
-export function sparkRunner(ctx: CommandContext, kind: 'local' | 'docker'): SparkRunner {
+export type RunnerKind = SparkRunner['kind'];
+
+/** The runner a target uses unless told otherwise, and the runners it can use. */
+export function runnerFor(target: Config['target'], asked: RunnerKind | undefined): RunnerKind {
+  const allowed: RunnerKind[] = target === 'aws' ? ['emr-serverless'] : ['local', 'docker'];
+  const kind = asked ?? allowed[0]!;
+  if (!allowed.includes(kind)) {
+    throw new OrchestratorError(
+      'INVALID_OPTION',
+      `--runner ${kind} does not run on the ${target} target (its lake is ${target === 'aws' ? 'on S3' : 'a local folder'}).`,
+      { suggestion: `Use --runner ${allowed.join(' or --runner ')} with --target ${target}.` },
+    );
+  }
+  return kind;
+}
+
+/** EMR Serverless on the aws target: application, role and logs from config. */
+function emrServerlessRunner(ctx: CommandContext): EmrServerlessRunner {
+  const { aws } = ctx.config;
+  const emr = aws.emrServerless;
+  const source = 'the Terraform emr_serverless and iam modules output them';
+  const applicationId = requireAws(
+    emr.applicationId,
+    'aws.emrServerless.applicationId',
+    'ORCHESTRATOR_AWS__EMR_SERVERLESS__APPLICATION_ID',
+    source,
+  );
+  const executionRoleArn = requireAws(
+    emr.executionRoleArn,
+    'aws.emrServerless.executionRoleArn',
+    'ORCHESTRATOR_AWS__EMR_SERVERLESS__EXECUTION_ROLE_ARN',
+    source,
+  );
+  const logUri = emr.logUri ?? s3Store(ctx).uri('logs/emr-serverless/');
+  const clients = clientsOf(aws);
+  return new EmrServerlessRunner({
+    api: emrServerlessApi(clients.emrServerless),
+    logs: s3DriverLogs(clients.s3),
+    settings: { ...emr, applicationId, executionRoleArn, logUri },
+  });
+}
+
+/** The Spark runner of a submit: spark-submit from the venv, the same in the local-spark image, or EMR Serverless. */
+export function sparkRunner(ctx: CommandContext, kind: RunnerKind): SparkRunner {
+  if (kind === 'emr-serverless') return emrServerlessRunner(ctx);
   const paths = localPaths(ctx);
   if (kind === 'docker') {
     return new DockerSparkRunner({
@@ -122,21 +193,22 @@ export function sparkRunner(ctx: CommandContext, kind: 'local' | 'docker'): Spar
   return new LocalSparkRunner({ venv: paths.venv, master: ctx.config.spark.master, baseEnv: ctx.io.env });
 }
 
-/** The local catalog: a DuckDB file in the lake (the Glue catalog arrives with the AWS target). */
+/** The SQL jobs' output tables, for catalogs that declare schemas (Glue). */
+const JOB_TABLES = Object.fromEntries(
+  JOBS.flatMap((j) => (j.kind === 'sql' ? [[j.name, { title: j.description, columns: j.columns }]] : [])),
+);
+
+/** The catalog: a DuckDB file in the lake locally, the Glue Data Catalog on aws. */
 export function tableCatalog(ctx: CommandContext): TableCatalog {
   if (ctx.config.target === 'aws') {
-    throw new OrchestratorError(
-      'TARGET_NOT_AVAILABLE',
-      'Spark jobs on the aws target (EMR Serverless, Glue) are not available yet.',
-      {
-        suggestion: 'Run submit on --target local; on aws, ingest and upload work today.',
-      },
-    );
+    const { aws } = ctx.config;
+    const glue = new GlueCatalog(clientsOf(aws).glue, aws.glueDatabase, CONTRACT, JOB_TABLES);
+    return new GlueTableCatalog(glue, s3Store(ctx));
   }
   return new DuckDbCatalog(localPaths(ctx).lakeRoot);
 }
 
-export function submitUseCase(ctx: CommandContext, runId: string, runner: 'local' | 'docker'): Submit {
+export function submitUseCase(ctx: CommandContext, runId: string, runner: RunnerKind): Submit {
   const paths = localPaths(ctx);
   // Test hooks of the job pass through from the environment (never secrets: an explicit allow-list).
   const jobEnv = Object.fromEntries(

@@ -74,6 +74,8 @@ export interface EmrServerlessEmulator {
    * - `slowStates: ms`: the pause between states for runs started from now on.
    */
   setBehaviour(behaviour: EmulatorBehaviour): void;
+  /** API calls answered with a throttling error so far (how a test sees its client retried them). */
+  throttledCalls(): number;
   /** Cancels what still runs, waits for the drivers to exit, closes the server (idempotent). */
   stop(): Promise<void>;
 }
@@ -225,6 +227,7 @@ export async function startEmrServerlessEmulator(
     setBehaviour(behaviour) {
       service.behaviour = { ...behaviour };
     },
+    throttledCalls: () => service.throttledCalls,
     stop() {
       stopping ??= stop();
       return stopping;

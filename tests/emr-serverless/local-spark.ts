@@ -123,6 +123,11 @@ export async function sparkSubmitCommand(
     AWS_SECRET_ACCESS_KEY: config.s3.credentials.secretAccessKey,
     AWS_REGION: config.s3.region,
   };
+  // spark.emr-serverless.driverEnv.X sets X in the driver's environment on EMR; the local driver is
+  // the spark-submit process tree, so it gets them there.
+  const DRIVER_ENV = 'spark.emr-serverless.driverEnv.';
+  for (const [k, v] of Object.entries(job.params.sizing))
+    if (k.startsWith(DRIVER_ENV)) env[k.slice(DRIVER_ENV.length)] = v;
   // A SPARK_HOME of the caller's (another Spark install) would win over the venv's pyspark.
   delete env['SPARK_HOME'];
   return { command: join(bin, 'spark-submit'), args, env };

@@ -71,6 +71,8 @@ export class EmrServerlessService {
   readonly runs = new Map<string, JobRun>();
   readonly launches: DriverLaunch[] = [];
   behaviour: EmulatorBehaviour = {};
+  /** API calls answered with a throttling error so far. */
+  throttledCalls = 0;
   /** `<applicationId> <clientToken>` → the run it started and the request it was for. */
   private readonly tokens = new Map<string, { fingerprint: string; jobRunId: string }>();
   private readonly lifecycle: LifecycleContext;
@@ -91,6 +93,7 @@ export class EmrServerlessService {
     const left = this.behaviour.throttle ?? 0;
     if (left <= 0) return false;
     this.behaviour.throttle = left - 1;
+    this.throttledCalls++;
     return true;
   }
 

@@ -136,7 +136,12 @@ export async function run(
       e instanceof CommanderError
         ? fromCommander(e)
         : toOrchestratorError(
-            signal.aborted ? new OrchestratorError('INTERRUPTED', 'Interrupted; stopped cleanly.') : e,
+            // After Ctrl-C, whatever failed failed because of it — unless the error already tells
+            // how the interruption ended (a remote run cancelled, a job stopped).
+            signal.aborted &&
+              !(e instanceof OrchestratorError && ['interrupted', 'cancelled'].includes(e.category))
+              ? new OrchestratorError('INTERRUPTED', 'Interrupted; stopped cleanly.')
+              : e,
           );
     if (!err) return 0;
     renderError(io, Boolean(program.opts<GlobalOptions>().json), err);

@@ -63,14 +63,17 @@ describe('config', () => {
     const { config, file } = loadConfig({ cwd, env: {}, configFile: 'custom.json' });
     expect(file).toBe(path);
     expect(config.target).toBe('aws');
-    expect(config.aws).toEqual({
+    expect(config.aws).toMatchObject({
       region: 'us-east-1',
       bucket: 'my-lake-bucket',
       emrReleaseLabel: 'emr-7.10.0',
       prefix: '',
       endpoints: {},
       maxAttempts: 6,
+      glueDatabase: 'open_payments',
     });
+    expect(config.aws.emrServerless.driver).toEqual({ cores: 4, memory: '16g' });
+    expect(config.aws.emrServerless.applicationId).toBeUndefined();
   });
 
   it('maps ORCHESTRATOR_* variables onto nested settings, as text the schema then types', () => {

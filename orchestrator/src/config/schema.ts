@@ -8,6 +8,92 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+const positive = (fallback: number, what: string) =>
+  z.coerce.number().positive().default(fallback).describe(what);
+
+/** Driver or executor size: what EMR Serverless allocates per worker. */
+const WorkerSize = (role: string) =>
+  z
+    .strictObject({
+      cores: z.coerce
+        .number()
+        .int()
+        .refine((n) => [1, 2, 4, 8, 16].includes(n), 'EMR Serverless workers have 1, 2, 4, 8 or 16 vCPU')
+        .default(4)
+        .describe(`vCPU of the ${role}.`),
+      memory: z
+        .string()
+        .regex(/^\d+g$/, 'whole GB like 16g')
+        .default('16g')
+        .describe(`Memory of the ${role} (spark.${role}.memory; EMR adds overhead on top).`),
+    })
+    .prefault({});
+
+const EmrServerlessSchema = z.strictObject({
+  applicationId: z
+    .string()
+    .regex(/^[0-9a-z]{1,64}$/, 'an EMR Serverless application id (lower-case letters and digits)')
+    .optional()
+    .describe(
+      'Spark application that runs the jobs (output `application_id` of the Terraform emr_serverless module).',
+    ),
+  executionRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')
+    .optional()
+    .describe('Job execution role the jobs run as (Terraform iam module output `job_role_arn`).'),
+  logUri: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/, 'an s3:// URI')
+    .optional()
+    .describe('Where EMR writes driver logs; default s3://<bucket>/<prefix>logs/emr-serverless/.'),
+  driver: WorkerSize('driver').describe('Size of the Spark driver worker.'),
+  executor: WorkerSize('executor').describe('Size of each Spark executor worker.'),
+  maxExecutors: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('spark.dynamicAllocation.maxExecutors: the ceiling on workers (and cost) of one job.'),
+  shufflePartitions: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(200)
+    .describe('spark.sql.shuffle.partitions on EMR (AQE coalesces them).'),
+  executionTimeoutMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(180)
+    .describe('EMR cancels a job run that runs longer than this.'),
+  pollInitialSeconds: positive(
+    2,
+    'First GetJobRun interval; it backs off (with jitter) up to pollMaxSeconds.',
+  ),
+  pollMaxSeconds: positive(30, 'Longest interval between GetJobRun calls.'),
+  logGraceSeconds: positive(
+    120,
+    'After the run ends, keep looking this long for driver logs EMR has not uploaded yet.',
+  ),
+  cancelTimeoutSeconds: positive(600, 'On Ctrl-C, wait this long for the run to reach CANCELLED.'),
+  prices: z
+    .strictObject({
+      vcpuHour: positive(0.052624, 'USD per vCPU-hour (us-east-1 list price, arm64 is cheaper).'),
+      memoryGbHour: positive(0.0057785, 'USD per GB-hour of memory.'),
+      storageGbHour: positive(
+        0.000111,
+        'USD per GB-hour of ephemeral storage beyond the free 20 GB per worker.',
+      ),
+    })
+    .prefault({})
+    .describe("EMR Serverless unit prices for the cost estimate; set your region's."),
+  tags: z
+    .record(z.string().regex(/^[\w.:/=+@ -]{1,128}$/), z.string().max(256))
+    .default({})
+    .describe('Tags on every job run (the orchestrator adds job, program-year and run-id).'),
+});
+
 export const ConfigSchema = z
   .strictObject({
     target: z
@@ -173,14 +259,16 @@ export const ConfigSchema = z
           .max(20)
           .default(6)
           .describe('Attempts per AWS call (adaptive retry with backoff on throttling and 5xx).'),
+        glueDatabase: z
+          .string()
+          .regex(/^[a-z0-9_]{1,255}$/, 'a Glue database name (lower case, digits, underscores)')
+          .default('open_payments')
+          .describe('Glue database of the curated tables (the Terraform glue_catalog module creates it).'),
+        emrServerless: EmrServerlessSchema.prefault({}).describe(
+          'The EMR Serverless runner of `submit` on the aws target.',
+        ),
       })
-      .default({
-        region: 'us-east-1',
-        emrReleaseLabel: 'emr-7.10.0',
-        prefix: '',
-        endpoints: {},
-        maxAttempts: 6,
-      })
+      .prefault({})
       .describe('The AWS target.'),
   })
   .describe('Configuration of the orchestrator CLI.');

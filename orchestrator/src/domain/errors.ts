@@ -21,6 +21,10 @@ export const EXIT_CODES = {
   io: { code: 7, meaning: 'Cannot read or write a file or object (permissions, missing path).' },
   remote: { code: 8, meaning: 'A remote service failed (CMS API, AWS) after retries.' },
   job: { code: 10, meaning: 'A Spark job or a validation failed.' },
+  cancelled: {
+    code: 11,
+    meaning: 'Interrupted, and the remote job run (EMR Serverless) was cancelled: nothing was published.',
+  },
   interrupted: {
     code: 130,
     meaning: 'Interrupted (Ctrl-C / SIGTERM); work in progress was stopped cleanly.',
@@ -74,6 +78,8 @@ export const ERROR_CODES = {
   JOB_OUTPUT_MISSING: { category: 'job', source: 'system' },
   RECONCILIATION_FAILED: { category: 'job', source: 'system' },
   CATALOG_FAILED: { category: 'io', source: 'system' },
+  EMR_SERVERLESS_FAILED: { category: 'remote', source: 'system' },
+  JOB_CANCELLED: { category: 'cancelled', source: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -88,6 +88,12 @@ export const lake = {
   /** The record of the last successful transform of a partition (its fingerprint makes reruns no-ops). */
   transformRecord: (table: string, programYear: number) =>
     ['metadata', 'transform', SOURCE, segment('table', table), `${year(programYear)}.json`].join('/'),
+  /**
+   * The latest submission of a partition's job (run, attempt, state): a remote job run that outlived
+   * the process that started it is found again from here.
+   */
+  submissionRecord: (table: string, programYear: number) =>
+    ['metadata', 'submissions', SOURCE, segment('table', table), `${year(programYear)}.json`].join('/'),
   ingestRecordPrefix: (dataset: DatasetId, programYear: number) =>
     ['metadata', 'ingest', SOURCE, dataset, year(programYear)].join('/') + '/',
   /** The record of the last successful ingest of a publication (its fingerprint makes reruns no-ops). */

@@ -1,7 +1,8 @@
 /**
  * Running a Spark job somewhere: `spark-submit` from the project venv, the same inside a Docker
  * container, or EMR Serverless. The use case describes the job once (SparkJobSpec); each runner turns
- * it into its own invocation, which `--dry-run` prints without running anything.
+ * it into its own invocation (a command line, or a StartJobRun request), which `--dry-run` prints
+ * without running anything.
  */
 import type { Reporter } from './reporter.js';
 
@@ -19,6 +20,13 @@ export interface SparkJobSpec {
   driverMemory: string;
   /** Environment variables for the job's processes (test hooks, never secrets). */
   env?: Record<string, string>;
+  /**
+   * How many times this job (same inputs and code) has been submitted, this one included. Remote
+   * runners put it in their idempotency token: a resent request of the same attempt is the same run.
+   */
+  attempt?: number;
+  /** What the run is for (job, table, program year, run id): tags on remote runs, for cost reports. */
+  labels?: Record<string, string>;
 }
 
 /** An invocation as a user could type it: what `--dry-run` prints. */
@@ -28,17 +36,42 @@ export interface SparkInvocation {
   env: Record<string, string>;
 }
 
+/** What a remote run (EMR Serverless) reports at its end: where it ran, what it cost. */
+export interface RemoteRunReport {
+  service: 'emr-serverless';
+  applicationId: string;
+  jobRunId: string;
+  state: string;
+  stateDetails?: string | undefined;
+  /** Billed resources (EMR rounds up to a minimum), as the service reports them. */
+  billed?: { vCPUHour: number; memoryGBHour: number; storageGBHour: number } | undefined;
+  /** billed × the unit prices in config, in USD. */
+  estimatedCostUsd?: number | undefined;
+  /** Spark UI / Spark History Server link, when the service gives one. */
+  dashboardUrl?: string | undefined;
+  /** Where the driver's logs are (`…/SPARK_DRIVER/`). */
+  driverLogs?: string | undefined;
+  /** True when this process attached to a run an earlier process started (same idempotency token). */
+  reattached?: boolean | undefined;
+}
+
 export interface SparkRunResult {
   exitCode: number;
   durationMs: number;
   /** The last lines of the job's output, for error messages. */
   tail: string[];
+  remote?: RemoteRunReport | undefined;
 }
 
 export interface SparkRunner {
-  readonly kind: 'local' | 'docker';
-  /** The exact command that run() executes. */
-  invocation(spec: SparkJobSpec): SparkInvocation;
+  readonly kind: 'local' | 'docker' | 'emr-serverless';
+  /**
+   * True when a run outlives this process (a remote service): a later submit of the same job and
+   * attempt finds the run again instead of starting another one.
+   */
+  readonly reattachable: boolean;
+  /** What run() will do, exactly: the shell command, or the service request (for --dry-run and logs). */
+  describe(spec: SparkJobSpec): string;
   /** Runs the job to its end; aborting the signal stops it cleanly (INTERRUPTED). */
   run(
     spec: SparkJobSpec,
@@ -48,7 +81,12 @@ export interface SparkRunner {
 
 /** Renders an invocation as one shell line (quoted where needed), for --dry-run and logs. */
 export function shellLine(inv: SparkInvocation): string {
-  const q = (s: string) => (/^[A-Za-z0-9_@%+=:,./[\]*-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+  const q = shellQuote;
   const env = Object.entries(inv.env).map(([k, v]) => `${k}=${q(v)}`);
   return [...env, q(inv.command), ...inv.args.map(q)].join(' ');
+}
+
+/** One shell word: as it is when it needs no quoting, else in single quotes. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./[\]*-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }

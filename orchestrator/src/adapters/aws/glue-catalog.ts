@@ -18,6 +18,7 @@ import {
   GetDatabaseCommand,
   GetPartitionsCommand,
   GetTableCommand,
+  GetTablesCommand,
   type GlueClient,
   type PartitionInput,
   type StorageDescriptor,
@@ -50,6 +51,14 @@ export interface GluePartition {
   programYear: number;
   /** s3:// URI of the partition folder, ending with '/'. */
   location: string;
+  /** Facts kept on the partition (rows, files, the run that published it). */
+  parameters?: Record<string, string>;
+}
+
+/** A table that is not a contract dataset (a SQL job's output): its columns, partitioned by program_year. */
+export interface DerivedTable {
+  title: string;
+  columns: { name: string; type: string; description: string }[];
 }
 
 export interface RegistrationReport {
@@ -63,29 +72,62 @@ export class GlueCatalog {
     private readonly client: GlueClient,
     private readonly database: string,
     private readonly contract: Contract,
+    private readonly derived: Record<string, DerivedTable> = {},
   ) {}
 
-  /** The table's Glue definition: curated columns + lineage, partitioned by program_year. */
+  get databaseName(): string {
+    return this.database;
+  }
+
+  /** The table's Glue definition: curated columns + lineage (or a SQL job's columns), partitioned by program_year. */
   tableInput(table: string, location: string): TableInput {
-    const spec = this.contract.datasets.find((d) => d.id === table);
-    if (!spec) throw new OrchestratorError('UNKNOWN_DATASET', `No dataset ${table} in the contract.`);
-    const partitionKeys = new Set(spec.partitionKeys);
-    const toColumn = (c: CuratedColumn): Column => ({
-      Name: c.name,
-      Type: HIVE_TYPES[c.type],
-      Comment: c.description.slice(0, 255),
-    });
-    const columns = [...spec.curated, ...this.contract.lineage]
-      .filter((c) => !partitionKeys.has(c.name))
-      .map(toColumn);
+    const schema = this.schemaOf(table);
     return {
       Name: table,
-      Description: `${spec.title} (contract ${this.contract.contractVersion})`,
+      Description: `${schema.title} (contract ${this.contract.contractVersion})`,
       TableType: 'EXTERNAL_TABLE',
       Parameters: { classification: 'parquet', 'contract.version': this.contract.contractVersion },
-      PartitionKeys: spec.partitionKeys.map((k) => ({ Name: k, Type: 'int' })),
-      StorageDescriptor: { Columns: columns, Location: location, ...PARQUET },
+      PartitionKeys: schema.partitionKeys.map((k) => ({ Name: k, Type: 'int' })),
+      StorageDescriptor: { Columns: schema.columns, Location: location, ...PARQUET },
     };
+  }
+
+  private schemaOf(table: string): { title: string; columns: Column[]; partitionKeys: string[] } {
+    const comment = (text: string) => text.slice(0, 255);
+    const spec = this.contract.datasets.find((d) => d.id === table);
+    if (spec) {
+      const partitionKeys = new Set(spec.partitionKeys);
+      const toColumn = (c: CuratedColumn): Column => ({
+        Name: c.name,
+        Type: HIVE_TYPES[c.type],
+        Comment: comment(c.description),
+      });
+      const columns = [...spec.curated, ...this.contract.lineage]
+        .filter((c) => !partitionKeys.has(c.name))
+        .map(toColumn);
+      return { title: spec.title, columns, partitionKeys: spec.partitionKeys };
+    }
+    const derived = this.derived[table];
+    if (!derived) throw new OrchestratorError('UNKNOWN_DATASET', `No dataset or job table ${table}.`);
+    return {
+      title: derived.title,
+      columns: derived.columns.map((c) => ({ Name: c.name, Type: c.type, Comment: comment(c.description) })),
+      partitionKeys: ['program_year'],
+    };
+  }
+
+  /** The tables of the database (names), paginated. */
+  async tables(): Promise<string[]> {
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call('tables', () =>
+        this.client.send(new GetTablesCommand({ DatabaseName: this.database, NextToken: token })),
+      );
+      for (const t of page.TableList ?? []) if (t.Name) names.push(t.Name);
+      token = page.NextToken;
+    } while (token);
+    return names.sort();
   }
 
   async ensureDatabase(): Promise<void> {
@@ -141,6 +183,7 @@ export class GlueCatalog {
         ...(this.tableInput(table, tableLocation).StorageDescriptor as StorageDescriptor),
         Location: p.location,
       },
+      ...(p.parameters ? { Parameters: p.parameters } : {}),
     });
     for (let i = 0; i < partitions.length; i += GLUE_BATCH) {
       const chunk = partitions.slice(i, i + GLUE_BATCH);
@@ -169,9 +212,9 @@ export class GlueCatalog {
       }
       report.created += chunk.length - existing.size;
       if (existing.size === 0) continue;
-      const current = await this.locations(table);
+      const current = await this.partitionsOf(table);
       const moved = chunk.filter(
-        (p) => existing.has(String(p.programYear)) && current.get(p.programYear) !== p.location,
+        (p) => existing.has(String(p.programYear)) && !samePartition(current.get(p.programYear), p),
       );
       report.unchanged += existing.size - moved.length;
       if (moved.length) {
@@ -200,8 +243,8 @@ export class GlueCatalog {
       }
     }
     // Verify: every partition is there, at its location.
-    const after = await this.locations(table);
-    const wrong = partitions.filter((p) => after.get(p.programYear) !== p.location);
+    const after = await this.partitionsOf(table);
+    const wrong = partitions.filter((p) => !samePartition(after.get(p.programYear), p));
     if (wrong.length) {
       throw new OrchestratorError(
         'CATALOG_FAILED',
@@ -216,7 +259,12 @@ export class GlueCatalog {
 
   /** program_year → location of every partition of the table (paginated). */
   async locations(table: string): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
+    return new Map([...(await this.partitionsOf(table))].map(([year, p]) => [year, p.location]));
+  }
+
+  /** program_year → location and parameters of every partition of the table (paginated). */
+  async partitionsOf(table: string): Promise<Map<number, GluePartition>> {
+    const out = new Map<number, GluePartition>();
     let token: string | undefined;
     do {
       const page = await this.call(`partitions of ${table}`, () =>
@@ -224,8 +272,14 @@ export class GlueCatalog {
           new GetPartitionsCommand({ DatabaseName: this.database, TableName: table, NextToken: token }),
         ),
       );
-      for (const p of page.Partitions ?? [])
-        out.set(Number(p.Values?.[0]), p.StorageDescriptor?.Location ?? '');
+      for (const p of page.Partitions ?? []) {
+        const programYear = Number(p.Values?.[0]);
+        out.set(programYear, {
+          programYear,
+          location: p.StorageDescriptor?.Location ?? '',
+          parameters: p.Parameters ?? {},
+        });
+      }
       token = page.NextToken;
     } while (token);
     return out;
@@ -255,4 +309,10 @@ export class GlueCatalog {
       },
     );
   }
+}
+
+/** Same location and, when given, the same parameters: registering it again changes nothing. */
+function samePartition(current: GluePartition | undefined, wanted: GluePartition): boolean {
+  if (!current || current.location !== wanted.location) return false;
+  return Object.entries(wanted.parameters ?? {}).every(([k, v]) => current.parameters?.[k] === v);
 }

@@ -26,6 +26,12 @@ export const COMMAND_ACTIONS: Record<string, string[]> = {
   BatchCreatePartitionCommand: ['glue:BatchCreatePartition'],
   BatchUpdatePartitionCommand: ['glue:BatchUpdatePartition'],
   GetPartitionsCommand: ['glue:GetPartitions'],
+  GetTablesCommand: ['glue:GetTables'],
+  // EMR Serverless (StartJobRun also passes the job role and tags the run it creates)
+  StartJobRunCommand: ['emr-serverless:StartJobRun', 'emr-serverless:TagResource', 'iam:PassRole'],
+  GetJobRunCommand: ['emr-serverless:GetJobRun'],
+  CancelJobRunCommand: ['emr-serverless:CancelJobRun'],
+  GetDashboardForJobRunCommand: ['emr-serverless:GetDashboardForJobRun'],
 };
 
 /** Commands sent on our behalf by SDK helpers rather than named in our code. */
@@ -44,3 +50,16 @@ export const IMPLICIT_COMMANDS: Record<string, string[]> = {
 export function orchestratorActions(): string[] {
   return [...new Set(Object.values(COMMAND_ACTIONS).flat())].sort();
 }
+
+/**
+ * What the Spark jobs do as the EMR job execution role (s3a/EMRFS under the hood): read staging,
+ * artifacts and curated (the removed records, the SQL jobs' inputs), write staging and metadata, and
+ * delete what a dynamic partition overwrite replaces; EMR writes the driver logs with the same role.
+ */
+export const JOB_ROLE_ACTIONS: readonly string[] = [
+  's3:AbortMultipartUpload',
+  's3:DeleteObject',
+  's3:GetObject',
+  's3:ListBucket',
+  's3:PutObject',
+];

@@ -88,6 +88,22 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** Bytes [start, end) of an object: a Parquet footer without the file. */
+  async getRange(key: string, start: number, end: number): Promise<Buffer> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Range: `bytes=${start}-${end - 1}`,
+        }),
+      );
+      return Buffer.from(await out.Body!.transformToByteArray());
+    } catch (e) {
+      throw this.error(e, 'read', key);
+    }
+  }
+
   async getText(key: string): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const c of await this.get(key)) chunks.push(Buffer.from(c as Uint8Array));

@@ -12,7 +12,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { Reporter } from '../../ports/reporter.js';
-import type { SparkInvocation, SparkJobSpec, SparkRunner } from '../../ports/spark-runner.js';
+import {
+  type SparkInvocation,
+  type SparkJobSpec,
+  type SparkRunner,
+  shellLine,
+} from '../../ports/spark-runner.js';
 import { runProcess, sparkSubmitArgs } from './spark-submit.js';
 
 export interface DockerSparkOptions {
@@ -29,8 +34,13 @@ export const IMAGE_SPARK_SUBMIT = '/opt/spark/bin/spark-submit';
 
 export class DockerSparkRunner implements SparkRunner {
   readonly kind = 'docker' as const;
+  readonly reattachable = false;
 
   constructor(private readonly opts: DockerSparkOptions) {}
+
+  describe(spec: SparkJobSpec): string {
+    return shellLine(this.invocation(spec));
+  }
 
   invocation(spec: SparkJobSpec): SparkInvocation {
     const env = Object.entries(spec.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);

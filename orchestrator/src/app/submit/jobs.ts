@@ -24,6 +24,13 @@ export interface TransformJob {
   description: string;
 }
 
+/** A column of a table a SQL job writes, with its Hive type (what Glue and Athena declare). */
+export interface OutputColumn {
+  name: string;
+  type: string;
+  description: string;
+}
+
 export interface SqlJob {
   kind: 'sql';
   name: string;
@@ -33,6 +40,8 @@ export interface SqlJob {
   /** The curated dataset it reads. */
   reads: DatasetId;
   description: string;
+  /** What the query returns, program_year aside (the partition key): the catalog's table schema. */
+  columns: OutputColumn[];
 }
 
 export type JobDefinition = TransformJob | SqlJob;
@@ -51,6 +60,22 @@ export const JOBS: readonly JobDefinition[] = [
     sql: 'yearly_summary',
     reads: 'general',
     description: 'Spark SQL: general payments by manufacturer × nature of payment (count, total, median)',
+    columns: [
+      { name: 'manufacturer_id', type: 'string', description: 'Paying manufacturer or GPO (CMS id).' },
+      {
+        name: 'manufacturer_name',
+        type: 'string',
+        description: "The id's most frequent spelling of the name in the year.",
+      },
+      { name: 'nature_of_payment', type: 'string', description: 'Nature of payment or transfer of value.' },
+      { name: 'payments', type: 'bigint', description: 'Number of curated payments.' },
+      { name: 'total_amount_usd', type: 'decimal(28,2)', description: 'Sum of the payments, USD.' },
+      {
+        name: 'median_amount_usd',
+        type: 'decimal(18,2)',
+        description: 'Median payment, USD (percentile_approx, accuracy 10000).',
+      },
+    ],
   },
 ];
 

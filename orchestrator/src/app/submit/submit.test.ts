@@ -15,7 +15,7 @@ import { CONTRACT } from '../../domain/contract/index.js';
 import type { OrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
 import { RecordingReporter } from '../../ports/reporter.js';
-import type { SparkInvocation, SparkJobSpec, SparkRunner, SparkRunResult } from '../../ports/spark-runner.js';
+import type { SparkJobSpec, SparkRunner, SparkRunResult } from '../../ports/spark-runner.js';
 import type { IngestRecord } from '../ingest/ingest.js';
 import { jobNamed } from './jobs.js';
 import { type JobMetrics, Submit } from './submit.js';
@@ -25,11 +25,12 @@ type Behaviour = { exitCode?: number; rows?: number; lie?: Partial<JobMetrics>; 
 /** Writes `rows` curated rows with DuckDB where the job would, and metrics that add up (unless told to lie). */
 class FakeSparkRunner implements SparkRunner {
   readonly kind = 'local' as const;
+  readonly reattachable = false;
   readonly runs: SparkJobSpec[] = [];
   constructor(public behaviour: Behaviour = {}) {}
 
-  invocation(spec: SparkJobSpec): SparkInvocation {
-    return { command: 'spark-submit', args: [spec.entryPoint, ...spec.args], env: {} };
+  describe(spec: SparkJobSpec): string {
+    return ['spark-submit', spec.entryPoint, ...spec.args].join(' ');
   }
 
   async run(spec: SparkJobSpec): Promise<SparkRunResult> {

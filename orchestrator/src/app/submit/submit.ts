@@ -19,7 +19,7 @@ import { OrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { Reporter } from '../../ports/reporter.js';
-import { type SparkJobSpec, type SparkRunner, shellLine } from '../../ports/spark-runner.js';
+import type { RemoteRunReport, SparkJobSpec, SparkRunner, SparkRunResult } from '../../ports/spark-runner.js';
 import type { TableCatalog } from '../../ports/table-catalog.js';
 import type { IngestRecord } from '../ingest/ingest.js';
 import { type JobDefinition, REMOVABLE, type SqlJob, TRANSFORM_ORDER } from './jobs.js';
@@ -81,6 +81,8 @@ export interface TableResult {
   /** Run that produced the partition now published. */
   producedBy: string;
   durationMs?: number | undefined;
+  /** The remote job run (EMR Serverless): id, billed resources, cost, Spark UI link. */
+  remote?: RemoteRunReport | undefined;
 }
 
 export interface SubmitResult {
@@ -100,9 +102,25 @@ interface TransformRecord {
   partitionKey: string;
   metrics: JobMetrics;
   publishedAt: string;
+  remote?: RemoteRunReport | undefined;
+}
+
+/** The latest submission of a partition's job; `running` while a job may be in flight. */
+interface SubmissionRecord {
+  table: string;
+  programYear: number;
+  fingerprint: string;
+  runId: string;
+  attempt: number;
+  runner: SparkRunner['kind'];
+  state: 'running' | 'published' | 'failed' | 'cancelled' | 'interrupted';
+  updatedAt: string;
+  remote?: RemoteRunReport | undefined;
 }
 
 interface Planned {
+  /** The run whose staging and metadata folders the job uses (an earlier one when reattaching). */
+  runId: string;
   table: string;
   fingerprint: string;
   spec: SparkJobSpec;
@@ -145,9 +163,10 @@ export class Submit {
       const code = await this.jobCode();
       if (req.job.kind === 'transform') {
         for (const ingest of await this.ingestsToTransform(req))
-          tables.push(await this.runOne(req, await this.planTransform(req, ingest, code)));
+          tables.push(await this.runOne(req, (runId) => this.planTransform(req, ingest, code, runId)));
       } else {
-        tables.push(await this.runOne(req, await this.planSql(req, req.job, code)));
+        const job = req.job;
+        tables.push(await this.runOne(req, (runId) => this.planSql(req, job, code, runId)));
       }
     } catch (e) {
       failure = e;
@@ -215,7 +234,12 @@ export class Submit {
       : undefined;
   }
 
-  private async planTransform(req: SubmitRequest, ingest: IngestRecord, code: JobCode): Promise<Planned> {
+  private async planTransform(
+    req: SubmitRequest,
+    ingest: IngestRecord,
+    code: JobCode,
+    runId: string,
+  ): Promise<Planned> {
     const { store, contract } = this.deps;
     const dataset = ingest.dataset;
     // The payment datasets depend on the removed/deleted partition published for the year.
@@ -250,16 +274,16 @@ export class Submit {
         },
       ],
     };
-    const inputsKey = lake.runFile(this.deps.runId, `inputs-${dataset}.json`);
-    const metricsKey = lake.runFile(this.deps.runId, `metrics-${dataset}.json`);
-    const stagedRoot = lake.stagedCuratedRoot(this.deps.runId);
+    const inputsKey = lake.runFile(runId, `inputs-${dataset}.json`);
+    const metricsKey = lake.runFile(runId, `metrics-${dataset}.json`);
+    const stagedRoot = lake.stagedCuratedRoot(runId);
     const args = [
       '--dataset',
       dataset,
       '--year',
       String(req.year),
       '--run-id',
-      this.deps.runId,
+      runId,
       '--inputs',
       store.uri(inputsKey),
       '--contract',
@@ -277,6 +301,7 @@ export class Submit {
       String(params.targetFileMb),
     ];
     return {
+      runId,
       table: dataset,
       fingerprint,
       spec: this.spec(`transform-${dataset}-${req.year}`, code, 'transform.py', args),
@@ -289,7 +314,7 @@ export class Submit {
     };
   }
 
-  private async planSql(req: SubmitRequest, job: SqlJob, code: JobCode): Promise<Planned> {
+  private async planSql(req: SubmitRequest, job: SqlJob, code: JobCode, runId: string): Promise<Planned> {
     const { store } = this.deps;
     const source = await this.transformRecord(job.reads, req.year);
     if (!source) {
@@ -302,8 +327,8 @@ export class Submit {
     const fingerprint = sha256Hex(
       JSON.stringify({ job: job.name, year: req.year, source: source.fingerprint, code: code.hash }),
     );
-    const metricsKey = lake.runFile(this.deps.runId, `metrics-${job.name}.json`);
-    const stagedRoot = lake.stagedCuratedRoot(this.deps.runId);
+    const metricsKey = lake.runFile(runId, `metrics-${job.name}.json`);
+    const stagedRoot = lake.stagedCuratedRoot(runId);
     const args = [
       '--sql',
       job.sql,
@@ -317,6 +342,7 @@ export class Submit {
       store.uri(metricsKey),
     ];
     return {
+      runId,
       table: job.name,
       fingerprint,
       spec: this.spec(`${job.name}-${req.year}`, code, job.entry, args),
@@ -349,12 +375,16 @@ export class Submit {
 
   // ---- running -------------------------------------------------------------------------------------
 
-  private async runOne(req: SubmitRequest, plan: Planned): Promise<TableResult> {
-    const { store, reporter, runner, catalog } = this.deps;
-    const command = shellLine(runner.invocation(plan.spec));
-    const base = { table: plan.table, programYear: req.year, fingerprint: plan.fingerprint, command };
+  private async runOne(
+    req: SubmitRequest,
+    planFor: (runId: string) => Promise<Planned>,
+  ): Promise<TableResult> {
+    const { reporter, runner } = this.deps;
+    let plan = await planFor(this.deps.runId);
+    const base = { table: plan.table, programYear: req.year, fingerprint: plan.fingerprint };
     if (req.dryRun) {
-      return { ...base, status: 'planned', partitionKey: plan.partitionKey, producedBy: this.deps.runId };
+      const command = runner.describe(this.withAttempt(plan, 1).spec);
+      return { ...base, command, status: 'planned', partitionKey: plan.partitionKey, producedBy: plan.runId };
     }
     const previous = await this.transformRecord(plan.table, req.year);
     if (
@@ -370,6 +400,7 @@ export class Submit {
       });
       const result: TableResult = {
         ...base,
+        command: runner.describe(plan.spec),
         status: 'unchanged',
         partitionKey: plan.partitionKey,
         metrics: previous.metrics,
@@ -379,27 +410,102 @@ export class Submit {
       return result;
     }
 
-    await this.stageArtifacts(plan);
+    // A remote run of the same job that an earlier process started and never saw end: attach to it
+    // (same run folders, same attempt → same idempotency token → the service returns that run).
+    const last = await this.submission(plan.table, req.year);
+    const sameJob = last?.fingerprint === plan.fingerprint;
+    const reattach = runner.reattachable && sameJob && last?.state === 'running';
+    if (reattach) plan = await planFor(last.runId);
+    plan = this.withAttempt(plan, reattach ? last.attempt : sameJob && last ? last.attempt + 1 : 1);
+    const command = runner.describe(plan.spec);
+    const record = (state: SubmissionRecord['state'], remote?: RemoteRunReport) =>
+      this.writeSubmission(plan, req.year, state, remote);
+
+    if (reattach) {
+      reporter.event({
+        level: 'warn',
+        code: 'submit.reattached',
+        message: `${plan.spec.name}: run ${plan.runId} submitted this job (attempt ${plan.spec.attempt}) and did not see it end; attaching to it instead of starting another.`,
+        data: { table: plan.table, runId: plan.runId, attempt: plan.spec.attempt },
+      });
+    } else {
+      await this.stageArtifacts(plan);
+    }
+    await record('running');
     reporter.event({
       level: 'info',
       code: 'submit.started',
       message: `${plan.spec.name}: ${runner.kind} runner`,
-      data: { command },
+      data: { command, attempt: plan.spec.attempt },
     });
     const t0 = performance.now();
-    const run = await runner.run(plan.spec, { reporter, signal: this.deps.signal });
-    if (run.exitCode !== 0) {
-      await this.discardStaged();
-      throw new OrchestratorError(
-        'SPARK_JOB_FAILED',
-        `${plan.spec.name} failed (exit ${run.exitCode}); the curated partition was not changed.\n${run.tail.slice(-15).join('\n')}`,
-        {
-          suggestion:
-            'Read the job output above (--log-level debug shows all of Spark’s log), fix the cause and rerun.',
-          data: { exitCode: run.exitCode, command },
-        },
-      );
+    let run: SparkRunResult;
+    try {
+      run = await runner.run(plan.spec, { reporter, signal: this.deps.signal });
+    } catch (e) {
+      const code = (e as OrchestratorError).code;
+      // An interrupted remote run may still be going: leave it `running` so the next submit attaches.
+      if (code === 'JOB_CANCELLED') await record('cancelled');
+      else if (!(runner.reattachable && code === 'INTERRUPTED'))
+        await record(code === 'INTERRUPTED' ? 'interrupted' : 'failed');
+      if (code === 'JOB_CANCELLED') await this.discardStaged(plan.runId);
+      throw e;
     }
+    let published: { metrics: JobMetrics; files: number };
+    try {
+      if (run.exitCode !== 0) {
+        await this.discardStaged(plan.runId);
+        throw new OrchestratorError(
+          'SPARK_JOB_FAILED',
+          `${plan.spec.name} failed (exit ${run.exitCode}); the curated partition was not changed.\n${run.tail.join('\n')}`,
+          {
+            suggestion:
+              'Read the job output above (--log-level debug shows all of Spark’s log), fix the cause and rerun.',
+            data: { exitCode: run.exitCode, command, ...(run.remote ? { remote: run.remote } : {}) },
+          },
+        );
+      }
+      published = await this.publish(req, plan, run);
+    } catch (e) {
+      await record('failed', run.remote);
+      throw e;
+    }
+    await record('published', run.remote);
+    const { metrics, files } = published;
+    const durationMs = Math.round(performance.now() - t0);
+    reporter.event({
+      level: 'info',
+      code: 'submit.published',
+      message: `${plan.table} ${req.year}: ${metrics.rowsOut} rows published to ${plan.partitionKey} (${files} file(s)) and registered in ${this.deps.catalog.location}`,
+      data: { table: plan.table, metrics, files, durationMs, remote: run.remote },
+    });
+    const result: TableResult = {
+      ...base,
+      command,
+      status: 'published',
+      partitionKey: plan.partitionKey,
+      metrics,
+      producedBy: plan.runId,
+      durationMs,
+      remote: run.remote,
+    };
+    this.manifest.tables.push({
+      ...result,
+      inputs: plan.inputsKey,
+      files,
+      attempt: plan.spec.attempt,
+      ...(reattach ? { reattachedTo: plan.runId } : {}),
+    });
+    return result;
+  }
+
+  /** Reconcile → publish the staged partition → register and count it back → record the fingerprint. */
+  private async publish(
+    req: SubmitRequest,
+    plan: Planned,
+    run: SparkRunResult,
+  ): Promise<{ metrics: JobMetrics; files: number }> {
+    const { store, catalog } = this.deps;
     const metrics = await this.readMetrics(plan);
     await this.reconcile(plan, metrics);
     if (await this.hasObjects(plan.stagedPartitionKey)) {
@@ -408,7 +514,7 @@ export class Submit {
       // No row survived: the year's partition is now empty.
       for await (const o of store.list(plan.partitionKey)) await store.delete(o.key);
     }
-    await this.discardStaged();
+    await this.discardStaged(plan.runId);
     const files = await this.countObjects(plan.partitionKey, '.parquet');
     await catalog.registerPartition({
       table: plan.table,
@@ -416,7 +522,7 @@ export class Submit {
       key: plan.partitionKey,
       rows: metrics.rowsOut,
       files,
-      runId: this.deps.runId,
+      runId: plan.runId,
     });
     const queried = await catalog.countRows(plan.table, req.year);
     if (queried !== metrics.rowsOut) {
@@ -428,31 +534,52 @@ export class Submit {
     }
     const record: TransformRecord = {
       fingerprint: plan.fingerprint,
-      runId: this.deps.runId,
+      runId: plan.runId,
       table: plan.table,
       programYear: req.year,
       partitionKey: plan.partitionKey,
       metrics,
       publishedAt: this.deps.now().toISOString(),
+      ...(run.remote ? { remote: run.remote } : {}),
     };
     await store.put(lake.transformRecord(plan.table, req.year), `${JSON.stringify(record, null, 2)}\n`);
-    const durationMs = Math.round(performance.now() - t0);
-    reporter.event({
-      level: 'info',
-      code: 'submit.published',
-      message: `${plan.table} ${req.year}: ${metrics.rowsOut} rows published to ${plan.partitionKey} (${files} file(s)) and registered in ${catalog.location}`,
-      data: { table: plan.table, metrics, files, durationMs },
-    });
-    const result: TableResult = {
-      ...base,
-      status: 'published',
-      partitionKey: plan.partitionKey,
-      metrics,
-      producedBy: this.deps.runId,
-      durationMs,
+    return { metrics, files };
+  }
+
+  /** The attempt number and labels the runner tags (and, remotely, builds its idempotency token from). */
+  private withAttempt(plan: Planned, attempt: number): Planned {
+    const labels = { job: plan.spec.name, table: plan.table, 'run-id': plan.runId };
+    return { ...plan, spec: { ...plan.spec, attempt, labels } };
+  }
+
+  private async submission(table: string, year: number): Promise<SubmissionRecord | undefined> {
+    const key = lake.submissionRecord(table, year);
+    return (await this.deps.store.head(key))
+      ? (JSON.parse(await this.deps.store.getText(key)) as SubmissionRecord)
+      : undefined;
+  }
+
+  private async writeSubmission(
+    plan: Planned,
+    programYear: number,
+    state: SubmissionRecord['state'],
+    remote?: RemoteRunReport,
+  ): Promise<void> {
+    const record: SubmissionRecord = {
+      table: plan.table,
+      programYear,
+      fingerprint: plan.fingerprint,
+      runId: plan.runId,
+      attempt: plan.spec.attempt ?? 1,
+      runner: this.deps.runner.kind,
+      state,
+      updatedAt: this.deps.now().toISOString(),
+      ...(remote ? { remote } : {}),
     };
-    this.manifest.tables.push({ ...result, inputs: plan.inputsKey, files });
-    return result;
+    await this.deps.store.put(
+      lake.submissionRecord(plan.table, programYear),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
   }
 
   /** Job code and contract under artifacts/<hash>/ (skipped when present), inputs under the run. */
@@ -471,7 +598,7 @@ export class Submit {
 
   private async readMetrics(plan: Planned): Promise<JobMetrics> {
     if (!(await this.deps.store.head(plan.metricsKey))) {
-      await this.discardStaged();
+      await this.discardStaged(plan.runId);
       throw new OrchestratorError(
         'JOB_OUTPUT_MISSING',
         `${plan.spec.name} exited 0 but wrote no metrics at ${plan.metricsKey}; nothing was published.`,
@@ -498,7 +625,7 @@ export class Submit {
     if (staged !== m.rowsOut)
       problems.push(`the staged Parquet holds ${staged} rows but the metrics say ${m.rowsOut}`);
     if (problems.length) {
-      await this.discardStaged();
+      await this.discardStaged(plan.runId);
       throw new OrchestratorError(
         'RECONCILIATION_FAILED',
         `${plan.table}: rows do not reconcile — ${problems.join('; ')}. The curated partition was not changed.`,
@@ -516,9 +643,9 @@ export class Submit {
     });
   }
 
-  private async discardStaged(): Promise<void> {
+  private async discardStaged(runId: string): Promise<void> {
     const { store } = this.deps;
-    for await (const o of store.list(lake.stagedCuratedRoot(this.deps.runId))) await store.delete(o.key);
+    for await (const o of store.list(lake.stagedCuratedRoot(runId))) await store.delete(o.key);
   }
 
   private async hasObjects(prefix: string): Promise<boolean> {

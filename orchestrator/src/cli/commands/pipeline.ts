@@ -5,7 +5,7 @@ import { upload } from '../../app/upload.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { lake } from '../../domain/lake.js';
 import { newRunId } from '../../domain/run-id.js';
-import { ingestUseCase, landingStore, objectStore, submitUseCase } from '../../wiring.js';
+import { ingestUseCase, landingStore, objectStore, runnerFor, submitUseCase } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -16,7 +16,7 @@ const Options = z.object({
   dataset: z.enum([...DATASET_IDS, 'all']).default('all'),
   year: z.string(),
   source: z.string().min(1).default('cms'),
-  runner: z.enum(['local', 'docker']).default('local'),
+  runner: z.enum(['local', 'docker', 'emr-serverless']).optional(),
   force: z.boolean().default(false),
 });
 
@@ -34,13 +34,14 @@ export function registerPipeline(program: Command, context: () => Promise<Comman
     .requiredOption('--year <YYYY>', 'program year')
     .option('--dataset <name>', `one of ${DATASET_IDS.join(', ')}, or all (the whole-year archive)`, 'all')
     .option('--source <cms|PATH|URL>', 'where the files come from (see `ingest --help`)', 'cms')
-    .option('--runner <local|docker>', 'Spark runner (see `submit --help`)', 'local')
+    .option('--runner <local|docker|emr-serverless>', 'Spark runner (see `submit --help`)')
     .option('--force', 'redo every step even when its inputs are unchanged')
     .action(async (raw: Record<string, unknown>) => {
       checkDataset(raw['dataset'], [...DATASET_IDS, 'all']);
       const year = checkYear(raw['year']);
       const opts = parseOptions(Options, raw, 'pipeline');
       const ctx = await context();
+      const runner = runnerFor(ctx.config.target, opts.runner);
       const pipelineRunId = newRunId();
       const steps: Record<string, unknown>[] = [];
       const step = (name: string, runId: string | undefined, status: string) => {
@@ -70,7 +71,7 @@ export function registerPipeline(program: Command, context: () => Promise<Comman
       step('upload', undefined, uploaded.status);
 
       const datasets = opts.dataset === 'all' ? undefined : [opts.dataset as DatasetId];
-      const transformed = await submitUseCase(ctx, newRunId(), opts.runner).run({
+      const transformed = await submitUseCase(ctx, newRunId(), runner).run({
         job: jobNamed('transform'),
         year,
         datasets,

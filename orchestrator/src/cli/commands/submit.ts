@@ -4,7 +4,7 @@ import { JOBS, jobNamed } from '../../app/submit/jobs.js';
 import type { SubmitResult } from '../../app/submit/submit.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { newRunId } from '../../domain/run-id.js';
-import { submitUseCase } from '../../wiring.js';
+import { runnerFor, submitUseCase } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -12,7 +12,7 @@ import { checkDataset, checkYear, parseOptions } from '../options.js';
 const Options = z.object({
   year: z.string(),
   dataset: z.array(z.enum(DATASET_IDS)).optional(),
-  runner: z.enum(['local', 'docker']).default('local'),
+  runner: z.enum(['local', 'docker', 'emr-serverless']).optional(),
   dryRun: z.boolean().default(false),
   force: z.boolean().default(false),
 });
@@ -51,13 +51,12 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
       collect,
     )
     .option(
-      '--runner <local|docker>',
-      'local spark-submit from the venv (default) or the local-spark Docker image',
-      'local',
+      '--runner <local|docker|emr-serverless>',
+      'local target: spark-submit from the venv (default) or the local-spark Docker image; aws target: EMR Serverless (default)',
     )
     .option(
       '--dry-run',
-      'print the exact spark-submit command and the partitions it would write; run nothing',
+      'print the exact spark-submit command (or StartJobRun request) and the partitions it would write; run nothing',
     )
     .option('--force', 'run even when inputs, contract, code and parameters are unchanged')
     .action(async (jobName: string, raw: Record<string, unknown>) => {
@@ -66,14 +65,15 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
       const year = checkYear(raw['year']);
       const opts = parseOptions(Options, raw, 'submit');
       const ctx = await context();
+      const runner = runnerFor(ctx.config.target, opts.runner);
       const runId = newRunId();
       ctx.reporter.event({
         level: 'info',
         code: 'run.started',
         message: `submit ${job.name} run ${runId}`,
-        data: { runId, job: job.name, year, runner: opts.runner },
+        data: { runId, job: job.name, year, runner },
       });
-      const result = await submitUseCase(ctx, runId, opts.runner).run({
+      const result = await submitUseCase(ctx, runId, runner).run({
         job,
         year,
         datasets: opts.dataset as DatasetId[] | undefined,
@@ -83,7 +83,7 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
       render(ctx, result, () =>
         result.status === 'dry-run'
           ? [
-              `Dry run of ${job.name} for ${year} (${opts.runner} runner); nothing was run or written.`,
+              `Dry run of ${job.name} for ${year} (${runner} runner); nothing was run or written.`,
               ...result.tables.flatMap((t) => [`  ${t.table} → ${t.partitionKey}`, `    ${t.command}`]),
             ]
           : [
