@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_ACTIONS, IMPLICIT_COMMANDS, orchestratorActions } from './iam-actions.js';
+import { COMMAND_ACTIONS, IMPLICIT_COMMANDS, JOB_ROLE_ACTIONS, orchestratorActions } from './iam-actions.js';
 
 /** SDK commands and helpers the AWS adapters use, read from their source. */
 function commandsUsed(): Set<string> {
@@ -30,5 +30,15 @@ describe('IAM actions kept next to the AWS adapters', () => {
     expect(actions).toEqual([...new Set(actions)].sort());
     expect(actions).toContain('glue:BatchCreatePartition');
     expect(actions).toContain('s3:PutObject');
+  });
+
+  it('is what docs/aws.md lists for each role', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../../docs/aws.md'), 'utf8');
+    const listed = (role: string) => {
+      const m = new RegExp(`<!-- iam:${role} -->([\\s\\S]*?)<!-- /iam:${role} -->`).exec(doc);
+      return [...(m?.[1] ?? '').matchAll(/`([\w-]+:\w+)`/g)].map((x) => x[1]);
+    };
+    expect(listed('orchestrator')).toEqual(orchestratorActions());
+    expect(listed('job')).toEqual([...JOB_ROLE_ACTIONS]);
   });
 });

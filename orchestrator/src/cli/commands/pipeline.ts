@@ -10,7 +10,7 @@ import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
 import { parseSource } from './ingest.js';
-import { summaryLines } from './submit.js';
+import { remoteLines, summaryLines } from './submit.js';
 
 const Options = z.object({
   dataset: z.enum([...DATASET_IDS, 'all']).default('all'),
@@ -91,6 +91,7 @@ export function registerPipeline(program: Command, context: () => Promise<Comman
         `  upload     ${uploaded.status}`,
         `  transform  ${transformed.status} (run ${transformed.runId})`,
         ...summaryLines(transformed).map((l) => `    ${l}`),
+        ...remoteLines(transformed).map((l) => `  ${l}`),
         `Summary: ${summaryKey}`,
       ]);
     });

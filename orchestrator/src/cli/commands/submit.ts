@@ -37,6 +37,22 @@ export function summaryLines(result: SubmitResult): string[] {
   return [line(head), ...rows.map(line)];
 }
 
+/** Where each remote run ran and what it cost (EMR Serverless); nothing for local runs. */
+export function remoteLines(result: SubmitResult): string[] {
+  return result.tables.flatMap((t) => {
+    const r = t.remote;
+    if (!r) return [];
+    const billed = r.billed
+      ? `: billed ${r.billed.vCPUHour.toFixed(3)} vCPU-h, ${r.billed.memoryGBHour.toFixed(3)} GB-h, ${r.billed.storageGBHour.toFixed(3)} storage GB-h ≈ $${r.estimatedCostUsd?.toFixed(4)} (aws.emrServerless.prices)`
+      : '';
+    return [
+      `${t.table}: EMR Serverless job run ${r.jobRunId} ${r.state}${billed}`,
+      ...(r.dashboardUrl ? [`  Spark UI: ${r.dashboardUrl}`] : []),
+      ...(r.driverLogs ? [`  driver logs: ${r.driverLogs}`] : []),
+    ];
+  });
+}
+
 export function registerSubmit(program: Command, context: () => Promise<CommandContext>): void {
   program
     .command('submit')
@@ -84,13 +100,17 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
         result.status === 'dry-run'
           ? [
               `Dry run of ${job.name} for ${year} (${runner} runner); nothing was run or written.`,
-              ...result.tables.flatMap((t) => [`  ${t.table} → ${t.partitionKey}`, `    ${t.command}`]),
+              ...result.tables.flatMap((t) => [
+                `  ${t.table} → ${t.partitionKey}`,
+                ...t.command.split('\n').map((l) => `    ${l}`),
+              ]),
             ]
           : [
               result.status === 'unchanged'
                 ? `Nothing to do: ${job.name} ${year} is unchanged (same inputs, contract, code and parameters; --force reruns).`
                 : `${job.name} ${year} published in run ${result.runId}:`,
               ...summaryLines(result).map((l) => `  ${l}`),
+              ...remoteLines(result),
               ...(result.manifestKey ? [`Manifest: ${result.manifestKey}`] : []),
             ],
       );
