@@ -3,6 +3,7 @@
  * config.target picks the adapters; the AWS ones arrive with the AWS issue.
  */
 import { join, resolve } from 'node:path';
+import { awsProbe } from './adapters/aws/aws-probe.js';
 import { type AwsClients, awsClients } from './adapters/aws/clients.js';
 import { emrServerlessApi, s3DriverLogs } from './adapters/aws/emr-serverless-api.js';
 import { EmrServerlessRunner } from './adapters/aws/emr-serverless-runner.js';
@@ -19,6 +20,7 @@ import { projectRoot, readPlatformVersions, venvEnv } from './adapters/local/pro
 import { LocalSparkRunner } from './adapters/local/spark-submit.js';
 import { LocalSystemProbe } from './adapters/local/system-probe.js';
 import { extractZipEntry, listZip } from './adapters/local/zip.js';
+import type { AwsProbe } from './app/doctor-aws.js';
 import { Ingest } from './app/ingest/ingest.js';
 import { JOBS } from './app/submit/jobs.js';
 import { Submit } from './app/submit/submit.js';
@@ -46,6 +48,11 @@ export function localPaths(ctx: Pick<CommandContext, 'config' | 'io'>) {
 
 export function systemProbe(): SystemProbe {
   return new LocalSystemProbe();
+}
+
+/** What `doctor` calls on the aws target (one read-only call per service). */
+export function awsDoctorProbe(ctx: Pick<CommandContext, 'config'>): AwsProbe {
+  return awsProbe(clientsOf(ctx.config.aws));
 }
 
 /** One set of AWS clients per config (the SDK clients pool their connections). */

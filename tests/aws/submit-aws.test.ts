@@ -36,7 +36,12 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  emr = await startEmrServerlessEmulator({ aws, logUploadIntervalMs: 500, killGraceMs: 3000 });
+  emr = await startEmrServerlessEmulator({
+    aws,
+    logUploadIntervalMs: 500,
+    killGraceMs: 3000,
+    releaseLabel: 'emr-7.10.0', // the release versions.json pins
+  });
   const common = { region: aws.region, credentials: aws.credentials };
   s3 = new S3Client({ ...common, endpoint: aws.s3Endpoint, forcePathStyle: true });
   glue = new GlueClient({ ...common, endpoint: aws.glueEndpoint });
@@ -156,6 +161,23 @@ const submission = async () =>
 describe('the aws target end to end (S3 server, EMR Serverless emulator, Glue on moto)', () => {
   let published: Json;
   let curatedRows: number;
+
+  it('doctor --target aws checks the settings and reaches the bucket, the application and Glue', async () => {
+    const r = await cli(['doctor']);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const checks = Object.fromEntries(result(r).checks.map((c: Json) => [c.name, c]));
+    expect(checks['S3 bucket'].status).toBe('ok');
+    expect(checks['EMR app'].detail).toContain(`${emr.applicationId}: Spark, emr-7.10.0`);
+    expect(checks['Glue database'].status).toBe('warn'); // the first submit creates it
+
+    const wrong = await cli(['doctor'], {
+      env: { ORCHESTRATOR_AWS__EMR_SERVERLESS__APPLICATION_ID: '00nosuchapp' },
+    });
+    expect(wrong.code).toBe(EXIT_CODES.environment.code);
+    const failed = result(wrong).error.data.checks.find((c: Json) => c.name === 'EMR app');
+    expect(failed.status).toBe('fail');
+    expect(failed.detail).toContain('ResourceNotFoundException');
+  });
 
   it('pipeline --target aws: upload, transform on EMR Serverless (throttled calls retried), Glue registration; curated rows read back from S3', async () => {
     // The first calls of the run are throttled: the SDK's retries ride them out.

@@ -17,6 +17,7 @@ export const COMMAND_ACTIONS: Record<string, string[]> = {
   CopyObjectCommand: ['s3:GetObject', 's3:PutObject'],
   DeleteObjectCommand: ['s3:DeleteObject'],
   ListObjectsV2Command: ['s3:ListBucket'],
+  HeadBucketCommand: ['s3:ListBucket'],
   // Glue
   GetDatabaseCommand: ['glue:GetDatabase'],
   CreateDatabaseCommand: ['glue:CreateDatabase'],
@@ -32,6 +33,7 @@ export const COMMAND_ACTIONS: Record<string, string[]> = {
   GetJobRunCommand: ['emr-serverless:GetJobRun'],
   CancelJobRunCommand: ['emr-serverless:CancelJobRun'],
   GetDashboardForJobRunCommand: ['emr-serverless:GetDashboardForJobRun'],
+  GetApplicationCommand: ['emr-serverless:GetApplication'],
 };
 
 /** Commands sent on our behalf by SDK helpers rather than named in our code. */

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runDoctor } from '../../app/doctor.js';
+import { awsChecks } from '../../app/doctor-aws.js';
 import { OrchestratorError } from '../../domain/errors.js';
-import { localPaths, systemProbe } from '../../wiring.js';
+import { awsDoctorProbe, localPaths, systemProbe } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 
@@ -17,7 +18,7 @@ export function registerDoctor(program: Command, context: () => Promise<CommandC
     .action(async () => {
       const ctx = await context();
       const paths = localPaths(ctx);
-      const result = await runDoctor(systemProbe(), {
+      const local = await runDoctor(systemProbe(), {
         venv: paths.venv,
         lakeRoot: paths.lakeRoot,
         minFreeDiskGb: ctx.config.doctor.minFreeDiskGb,
@@ -25,6 +26,21 @@ export function registerDoctor(program: Command, context: () => Promise<CommandC
         javaHome: ctx.io.env['JAVA_HOME'],
         venvEnv: paths.venvEnv,
       });
+      const { aws } = ctx.config;
+      const remote =
+        ctx.config.target === 'aws'
+          ? await awsChecks(awsDoctorProbe(ctx), {
+              region: aws.region,
+              bucket: aws.bucket,
+              prefix: aws.prefix,
+              applicationId: aws.emrServerless.applicationId,
+              executionRoleArn: aws.emrServerless.executionRoleArn,
+              glueDatabase: aws.glueDatabase,
+              expectedReleaseLabel: paths.versions.emrReleaseLabel,
+            })
+          : [];
+      const checks = [...local.checks, ...remote];
+      const result = { ok: checks.every((c) => c.status !== 'fail' || !c.required), checks };
       const failed = result.checks.filter((c) => c.status === 'fail').map((c) => c.name);
       const missing = () =>
         new OrchestratorError('PREREQUISITES_MISSING', `Missing prerequisites: ${failed.join(', ')}.`, {
