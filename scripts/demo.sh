@@ -22,7 +22,7 @@ step "2/5 sample: a CMS-style archive for program year $year ($rows General rows
 archive="$demo/PGYR${year}_P0630$((year + 1)).zip"
 "${orchestrator[@]}" --log-level warn sample --dataset general --year "$year" --rows "$rows" --defects 0.01 --seed "$year" --out "$archive"
 
-step "3/5 pipeline: ingest → upload → Spark transform (local) → publish → register in the DuckDB catalog"
+step "3/5 pipeline: ingest → upload → Spark transform (local) → publish → register in the DuckDB catalog → validate"
 "${orchestrator[@]}" --log-level warn pipeline --year "$year" --source "$archive"
 
 step "4/5 rerun: every step sees its inputs unchanged and does nothing"
@@ -68,5 +68,5 @@ Done. What the demo produced:
   $lake/curated/…           typed Parquet per dataset and program year (and the yearly_summary table)
   $lake/metadata/catalog/lake.duckdb   DuckDB catalog: open_payments.<dataset> views, _partitions
   $lake/metadata/runs/…     manifests, inputs and metrics of every run
-Next stages (validate, dbt) arrive with the open issues.
+Next stage (dbt marts) arrives with its open issue.
 TXT

@@ -24,6 +24,7 @@ import type { AwsProbe } from './app/doctor-aws.js';
 import { Ingest } from './app/ingest/ingest.js';
 import { JOBS } from './app/submit/jobs.js';
 import { Submit } from './app/submit/submit.js';
+import { Validate } from './app/validate/validate.js';
 import type { CommandContext } from './cli/context.js';
 import type { Config } from './config/schema.js';
 import { CONTRACT } from './domain/contract/index.js';
@@ -237,5 +238,16 @@ export function submitUseCase(ctx: CommandContext, runId: string, runner: Runner
       targetFileMb: ctx.config.spark.targetFileMb,
     },
     jobEnv,
+  });
+}
+
+export function validateUseCase(ctx: CommandContext, runId: string): Validate {
+  return new Validate({
+    contract: CONTRACT,
+    store: objectStore(ctx),
+    catalog: tableCatalog(ctx),
+    reporter: ctx.reporter,
+    runId,
+    now: () => new Date(),
   });
 }

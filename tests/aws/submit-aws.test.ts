@@ -247,6 +247,26 @@ describe('the aws target end to end (S3 server, EMR Serverless emulator, Glue on
     expect(log.find((e) => e.code === 'emr.finished')?.msg).toMatch(/billed .* vCPU-h.*≈ \$/);
   });
 
+  it('the pipeline validated the year on S3: Parquet statistics for nulls; query checks skipped without Athena', async () => {
+    const r = await cli(['validate', '--year', '2023']);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const checks = Object.fromEntries(
+      result(r).checks.map((c: Json) => [`${c.dataset} ${c.check}`, c.status]),
+    );
+    expect(checks).toMatchObject({
+      'general raw.sha256': 'pass',
+      'general staging.records': 'pass',
+      'general curated.reconciled': 'pass',
+      'general curated.catalog_rows': 'pass',
+      'general curated.nulls': 'pass',
+      'general curated.amount': 'skip',
+      'general curated.date_in_year': 'skip',
+    });
+    expect((await keys(`${PREFIX}metadata/validation/`)).map((o) => o.key)).toContain(
+      `${PREFIX}metadata/validation/open_payments/general/program_year=2023.json`,
+    );
+  });
+
   it('a rerun submits nothing and leaves Glue as it was (registration is idempotent)', async () => {
     const before = await partitions('general');
     const r = await cli(['pipeline', '--year', '2023', '--dataset', 'general', '--source', csv]);

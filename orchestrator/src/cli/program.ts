@@ -14,6 +14,7 @@ import { registerPipeline } from './commands/pipeline.js';
 import { registerSample } from './commands/sample.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerUpload } from './commands/upload.js';
+import { registerValidate } from './commands/validate.js';
 import type { CliIo, CommandContext } from './context.js';
 import { createLogger } from './logger.js';
 import { CliReporter } from './reporter.js';
@@ -93,6 +94,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal): Command {
   registerIngest(program, context);
   registerUpload(program, context);
   registerSubmit(program, context);
+  registerValidate(program, context);
   registerPipeline(program, context);
   return program;
 }

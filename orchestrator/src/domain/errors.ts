@@ -80,6 +80,8 @@ export const ERROR_CODES = {
   CATALOG_FAILED: { category: 'io', source: 'system' },
   EMR_SERVERLESS_FAILED: { category: 'remote', source: 'system' },
   JOB_CANCELLED: { category: 'cancelled', source: 'user' },
+  VALIDATION_FAILED: { category: 'job', source: 'system' },
+  NOTHING_TO_VALIDATE: { category: 'input', source: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -94,6 +94,9 @@ export const lake = {
    */
   submissionRecord: (table: string, programYear: number) =>
     ['metadata', 'submissions', SOURCE, segment('table', table), `${year(programYear)}.json`].join('/'),
+  /** The latest validation of a dataset's program year (each run's own copy is under metadata/runs/). */
+  validationRecord: (table: string, programYear: number) =>
+    ['metadata', 'validation', SOURCE, segment('table', table), `${year(programYear)}.json`].join('/'),
   ingestRecordPrefix: (dataset: DatasetId, programYear: number) =>
     ['metadata', 'ingest', SOURCE, dataset, year(programYear)].join('/') + '/',
   /** The record of the last successful ingest of a publication (its fingerprint makes reruns no-ops). */

@@ -27,4 +27,14 @@ export interface TableCatalog {
   countRows(table: string, programYear: number): Promise<number>;
   /** Rows in the Parquet files under a lake prefix, before it is published (reads the files). */
   countParquetRows(prefix: string): Promise<number>;
+  /**
+   * Null values per column in one partition (a query, or the Parquet statistics); a column the
+   * catalog cannot tell about is absent from the answer.
+   */
+  nullCounts(table: string, programYear: number, columns: string[]): Promise<Record<string, number>>;
+  /**
+   * SQL over the catalog's tables (`open_payments.<table>`), where the CLI has an engine at hand:
+   * DuckDB locally. Absent on AWS (that engine is Athena), so checks that need it are skipped there.
+   */
+  query?(sql: string): Promise<Record<string, unknown>[]>;
 }

@@ -76,18 +76,40 @@ export class GlueTableCatalog implements TableCatalog {
 
   async countParquetRows(prefix: string): Promise<number> {
     let rows = 0;
+    for await (const meta of this.footers(prefix)) rows += Number(meta.num_rows);
+    return rows;
+  }
+
+  /** From the column statistics Spark writes into every row group (no data read). */
+  async nullCounts(table: string, programYear: number, columns: string[]): Promise<Record<string, number>> {
+    const location = (await this.glue.locations(table)).get(programYear);
+    if (location === undefined) return {};
+    const nulls = new Map<string, number | undefined>(columns.map((c) => [c, 0]));
+    for await (const meta of this.footers(this.keyOf(location))) {
+      for (const group of meta.row_groups) {
+        for (const column of columns) {
+          const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.join('.') === column);
+          const n = chunk?.meta_data?.statistics?.null_count;
+          const sum = nulls.get(column);
+          // A row group without the column's statistics makes the whole count unknown.
+          nulls.set(column, n === undefined || sum === undefined ? undefined : sum + Number(n));
+        }
+      }
+    }
+    return Object.fromEntries([...nulls].filter((e): e is [string, number] => e[1] !== undefined));
+  }
+
+  private async *footers(prefix: string) {
     for await (const o of this.objects.list(prefix)) {
       if (!o.key.endsWith('.parquet')) continue;
-      const meta = await parquetMetadataAsync({
+      yield await parquetMetadataAsync({
         byteLength: o.size,
         slice: async (start, end) => {
           const b = await this.objects.getRange(o.key, start, end ?? o.size);
           return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
         },
       });
-      rows += Number(meta.num_rows);
     }
-    return rows;
   }
 
   /** The lake key of an s3:// location in this lake. */

@@ -70,6 +70,21 @@ export class DuckDbCatalog implements TableCatalog {
     return this.count(`SELECT count(*) AS n FROM read_parquet(${sqlString(glob)})`, {});
   }
 
+  async nullCounts(table: string, programYear: number, columns: string[]): Promise<Record<string, number>> {
+    if (columns.length === 0) return {};
+    const quote = (c: string) => `"${c.replaceAll('"', '""')}"`;
+    const sql = `SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE ${quote(c)} IS NULL) AS c${i}`).join(', ')}
+                 FROM ${SCHEMA}.${table} WHERE program_year = $year`;
+    const row = await this.withConnection(
+      async (c) => (await c.runAndReadAll(sql, { year: programYear })).getRowObjectsJS()[0],
+    );
+    return Object.fromEntries(columns.map((c, i) => [c, Number(row?.[`c${i}`] ?? 0)]));
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    return this.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS());
+  }
+
   private count(sql: string, params: Record<string, number>): Promise<number> {
     return this.withConnection(async (c) => {
       const reader = await c.runAndReadAll(sql, params);

@@ -22,6 +22,7 @@ import type { Reporter } from '../../ports/reporter.js';
 import type { RemoteRunReport, SparkJobSpec, SparkRunner, SparkRunResult } from '../../ports/spark-runner.js';
 import type { TableCatalog } from '../../ports/table-catalog.js';
 import type { IngestRecord } from '../ingest/ingest.js';
+import { latestIngestKey, readRecord } from '../lake-records.js';
 import { type JobDefinition, REMOVABLE, type SqlJob, TRANSFORM_ORDER } from './jobs.js';
 
 export interface JobCode {
@@ -211,12 +212,9 @@ export class Submit {
 
   /** The ingest record of the newest publication landed for the year. */
   private async latestIngest(dataset: DatasetId, year: number): Promise<IngestRecord | undefined> {
-    let newest: string | undefined;
-    for await (const o of this.deps.store.list(lake.ingestRecordPrefix(dataset, year))) {
-      if (o.key.endsWith('.json') && (!newest || o.key > newest)) newest = o.key;
-    }
+    const newest = await latestIngestKey(this.deps.store, dataset, year);
     if (!newest) return undefined;
-    const record = JSON.parse(await this.deps.store.getText(newest)) as IngestRecord;
+    const record = (await readRecord<IngestRecord>(this.deps.store, newest)) as IngestRecord;
     if (!record.chunks || !record.header) {
       throw new OrchestratorError(
         'NOT_INGESTED',
@@ -227,11 +225,8 @@ export class Submit {
     return record;
   }
 
-  private async transformRecord(table: string, year: number): Promise<TransformRecord | undefined> {
-    const key = lake.transformRecord(table, year);
-    return (await this.deps.store.head(key))
-      ? (JSON.parse(await this.deps.store.getText(key)) as TransformRecord)
-      : undefined;
+  private transformRecord(table: string, year: number): Promise<TransformRecord | undefined> {
+    return readRecord<TransformRecord>(this.deps.store, lake.transformRecord(table, year));
   }
 
   private async planTransform(
@@ -552,11 +547,8 @@ export class Submit {
     return { ...plan, spec: { ...plan.spec, attempt, labels } };
   }
 
-  private async submission(table: string, year: number): Promise<SubmissionRecord | undefined> {
-    const key = lake.submissionRecord(table, year);
-    return (await this.deps.store.head(key))
-      ? (JSON.parse(await this.deps.store.getText(key)) as SubmissionRecord)
-      : undefined;
+  private submission(table: string, year: number): Promise<SubmissionRecord | undefined> {
+    return readRecord<SubmissionRecord>(this.deps.store, lake.submissionRecord(table, year));
   }
 
   private async writeSubmission(

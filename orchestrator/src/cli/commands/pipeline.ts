@@ -5,7 +5,14 @@ import { upload } from '../../app/upload.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { lake } from '../../domain/lake.js';
 import { newRunId } from '../../domain/run-id.js';
-import { ingestUseCase, landingStore, objectStore, runnerFor, submitUseCase } from '../../wiring.js';
+import {
+  ingestUseCase,
+  landingStore,
+  objectStore,
+  runnerFor,
+  submitUseCase,
+  validateUseCase,
+} from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -22,8 +29,8 @@ const Options = z.object({
 
 /**
  * The whole chain for one program year, each step idempotent so a rerun only does what is missing:
- * ingest → upload → submit transform (publish + register). Validation and dbt join the chain when
- * those commands exist.
+ * ingest → upload → submit transform (publish + register) → validate. dbt joins the chain with the
+ * analytics layer.
  */
 export function registerPipeline(program: Command, context: () => Promise<CommandContext>): void {
   program
@@ -80,19 +87,27 @@ export function registerPipeline(program: Command, context: () => Promise<Comman
       });
       step('transform', transformed.runId, transformed.status);
 
+      const validated = await validateUseCase(ctx, newRunId()).run({ year, datasets });
+      step('validate', validated.runId, 'passed');
+
       const summaryKey = lake.runFile(pipelineRunId, 'pipeline.json');
       await objectStore(ctx).put(
         summaryKey,
         `${JSON.stringify({ kind: 'pipeline', runId: pipelineRunId, programYear: year, dataset: opts.dataset, steps }, null, 2)}\n`,
       );
-      render(ctx, { runId: pipelineRunId, year, steps, transform: transformed }, () => [
-        `Pipeline ${year} (${opts.dataset}) done in run ${pipelineRunId}:`,
-        `  ingest     ${ingested.status} (run ${ingested.runId})`,
-        `  upload     ${uploaded.status}`,
-        `  transform  ${transformed.status} (run ${transformed.runId})`,
-        ...summaryLines(transformed).map((l) => `    ${l}`),
-        ...remoteLines(transformed).map((l) => `  ${l}`),
-        `Summary: ${summaryKey}`,
-      ]);
+      render(
+        ctx,
+        { runId: pipelineRunId, year, steps, transform: transformed, validation: validated },
+        () => [
+          `Pipeline ${year} (${opts.dataset}) done in run ${pipelineRunId}:`,
+          `  ingest     ${ingested.status} (run ${ingested.runId})`,
+          `  upload     ${uploaded.status}`,
+          `  transform  ${transformed.status} (run ${transformed.runId})`,
+          ...summaryLines(transformed).map((l) => `    ${l}`),
+          ...remoteLines(transformed).map((l) => `  ${l}`),
+          `  validate   ${validated.checks.filter((c) => c.status === 'pass').length} checks passed, ${validated.checks.filter((c) => c.status === 'skip').length} skipped (run ${validated.runId})`,
+          `Summary: ${summaryKey}`,
+        ],
+      );
     });
 }

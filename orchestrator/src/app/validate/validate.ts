@@ -1,0 +1,295 @@
+/**
+ * `orchestrator validate --year Y [--dataset …]`: checks what the lake holds for a program year against
+ * what ingest and the transform recorded, with the data itself wherever the target lets the CLI read
+ * it. Each check passes, fails, or is skipped with the reason (e.g. a query the aws target would run
+ * on Athena). Results go to metadata/validation/… and the run's folder; any failure is an error that
+ * lists the failed checks.
+ *
+ * Checks per dataset (those with a published transform for the year):
+ *   raw.sha256             the raw object's sha256 = the ingest audit's
+ *   staging.records        staging chunks exist and their records add up to the audited count
+ *   curated.reconciled     rows in = curated + rejected + removed, and = the audited count
+ *   curated.catalog_rows   the catalog returns the rows the job published
+ *   curated.nulls          no nulls in the contract's non-nullable columns
+ *   curated.amount         the curated amount total equals the job's own total, to the cent
+ *   curated.removed        no curated record is one the publication removed or deleted
+ *   curated.date_in_year   rows dated outside the program year are exactly those flagged for it
+ */
+import { CONTRACT_VERSION } from '../../domain/contract/index.js';
+import type { Contract, DatasetId } from '../../domain/contract/types.js';
+import { OrchestratorError } from '../../domain/errors.js';
+import { lake } from '../../domain/lake.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { Reporter } from '../../ports/reporter.js';
+import type { TableCatalog } from '../../ports/table-catalog.js';
+import { latestIngestRecord, readRecord } from '../lake-records.js';
+import { REMOVABLE, TRANSFORM_ORDER } from '../submit/jobs.js';
+import type { JobMetrics } from '../submit/submit.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface ValidationCheck {
+  dataset: DatasetId;
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  observed?: unknown;
+  expected?: unknown;
+}
+
+export interface ValidationResult {
+  runId: string;
+  programYear: number;
+  ok: boolean;
+  checks: ValidationCheck[];
+  resultKeys: string[];
+}
+
+export interface ValidateDeps {
+  contract: Contract;
+  store: ObjectStore;
+  catalog: TableCatalog;
+  reporter: Reporter;
+  runId: string;
+  now: () => Date;
+}
+
+interface TransformRecord {
+  runId: string;
+  partitionKey: string;
+  metrics: JobMetrics;
+}
+
+/** The amount column per payment dataset, and the date column the year check reads. */
+const AMOUNT: Partial<Record<DatasetId, string>> = {
+  general: 'total_amount_of_payment_usdollars',
+  research: 'total_amount_of_payment_usdollars',
+  ownership: 'total_amount_invested_usdollars',
+};
+const DATE: Partial<Record<DatasetId, string>> = { general: 'date_of_payment', research: 'date_of_payment' };
+
+export class Validate {
+  constructor(private readonly deps: ValidateDeps) {}
+
+  async run(req: { year: number; datasets?: DatasetId[] | undefined }): Promise<ValidationResult> {
+    const { store } = this.deps;
+    const checks: ValidationCheck[] = [];
+    const validated: DatasetId[] = [];
+    for (const dataset of TRANSFORM_ORDER) {
+      if (req.datasets && !req.datasets.includes(dataset)) continue;
+      const transform = await this.json<TransformRecord>(lake.transformRecord(dataset, req.year));
+      if (!transform) {
+        if (req.datasets) throw this.nothing(req.year, dataset);
+        continue;
+      }
+      validated.push(dataset);
+      checks.push(...(await this.checkDataset(dataset, req.year, transform)));
+    }
+    if (validated.length === 0) throw this.nothing(req.year);
+
+    const ok = checks.every((c) => c.status !== 'fail');
+    const at = this.deps.now().toISOString();
+    const resultKeys: string[] = [];
+    for (const dataset of validated) {
+      const record = {
+        kind: 'validation',
+        runId: this.deps.runId,
+        dataset,
+        programYear: req.year,
+        contractVersion: CONTRACT_VERSION,
+        validatedAt: at,
+        ok: checks.every((c) => c.dataset !== dataset || c.status !== 'fail'),
+        checks: checks.filter((c) => c.dataset === dataset),
+      };
+      const key = lake.validationRecord(dataset, req.year);
+      await store.put(key, `${JSON.stringify(record, null, 2)}\n`);
+      resultKeys.push(key);
+    }
+    const runKey = lake.runFile(this.deps.runId, 'validation.json');
+    await store.put(
+      runKey,
+      `${JSON.stringify({ kind: 'validation', runId: this.deps.runId, programYear: req.year, ok, validatedAt: at, checks }, null, 2)}\n`,
+    );
+    resultKeys.push(runKey);
+    const result = { runId: this.deps.runId, programYear: req.year, ok, checks, resultKeys };
+    if (!ok) {
+      const failed = checks.filter((c) => c.status === 'fail');
+      throw new OrchestratorError(
+        'VALIDATION_FAILED',
+        `${failed.length} check(s) failed for ${req.year}:\n${failed.map((c) => `  ${c.dataset} ${c.check}: ${c.detail}`).join('\n')}`,
+        {
+          suggestion: `Details: ${runKey}. Rerun the step the failed check points to (ingest, or submit transform --force).`,
+          data: { ...result },
+        },
+      );
+    }
+    return result;
+  }
+
+  private nothing(year: number, dataset?: DatasetId): OrchestratorError {
+    return new OrchestratorError(
+      'NOTHING_TO_VALIDATE',
+      `No published transform for program year ${year}${dataset ? ` (${dataset})` : ''} in ${this.deps.store.location}.`,
+      { suggestion: `Run: orchestrator pipeline --year ${year} (or submit transform --year ${year}).` },
+    );
+  }
+
+  private async checkDataset(
+    dataset: DatasetId,
+    year: number,
+    transform: TransformRecord,
+  ): Promise<ValidationCheck[]> {
+    const { store, catalog } = this.deps;
+    const m = transform.metrics;
+    const out: ValidationCheck[] = [];
+    const add = (
+      check: string,
+      pass: boolean | 'skip',
+      detail: string,
+      observed?: unknown,
+      expected?: unknown,
+    ) =>
+      out.push({
+        dataset,
+        check,
+        status: pass === 'skip' ? 'skip' : pass ? 'pass' : 'fail',
+        detail,
+        ...(observed !== undefined ? { observed } : {}),
+        ...(expected !== undefined ? { expected } : {}),
+      });
+
+    // Raw and staging, against the ingest the transform read.
+    const ingest = await latestIngestRecord(store, dataset, year);
+    if (!ingest) {
+      add('raw.sha256', false, 'no ingest record for the year');
+    } else {
+      const sha = await store.sha256(ingest.rawKey);
+      add(
+        'raw.sha256',
+        sha === ingest.sha256,
+        sha === undefined ? `${ingest.rawKey} is missing` : `${ingest.rawKey}`,
+        sha,
+        ingest.sha256,
+      );
+      let staged = 0;
+      const missing: string[] = [];
+      for (const c of ingest.chunks) {
+        if (await store.head(c.key)) staged += c.records;
+        else missing.push(c.key);
+      }
+      add(
+        'staging.records',
+        missing.length === 0 && staged === ingest.records,
+        missing.length
+          ? `${missing.length} chunk(s) missing, e.g. ${missing[0]}`
+          : `${ingest.chunks.length} chunk(s)`,
+        staged,
+        ingest.records,
+      );
+    }
+
+    // Curated: the job's own accounting, then the data through the catalog.
+    const accounted = m.rowsOut + (m.rowsRejected ?? 0) + (m.removed ?? 0);
+    add(
+      'curated.reconciled',
+      m.rowsIn === undefined || (accounted === m.rowsIn && (!ingest || m.rowsIn === ingest.records)),
+      `rows in ${m.rowsIn} = curated ${m.rowsOut} + rejected ${m.rowsRejected ?? 0} + removed ${m.removed ?? 0}${ingest ? `; audited ${ingest.records}` : ''}`,
+      accounted,
+      m.rowsIn,
+    );
+    const rows = await catalog.countRows(dataset, year);
+    add('curated.catalog_rows', rows === m.rowsOut, `${catalog.location} returns ${rows}`, rows, m.rowsOut);
+
+    const spec = this.deps.contract.datasets.find((d) => d.id === dataset);
+    const required = (spec?.curated ?? [])
+      .filter((c) => !c.nullable && !(spec?.partitionKeys ?? []).includes(c.name))
+      .map((c) => c.name);
+    const nulls = await catalog.nullCounts(dataset, year, required);
+    const unknown = required.filter((c) => !(c in nulls));
+    const withNulls = Object.entries(nulls).filter(([, n]) => n > 0);
+    add(
+      'curated.nulls',
+      unknown.length === required.length && required.length > 0 ? 'skip' : withNulls.length === 0,
+      withNulls.length
+        ? `nulls in non-nullable columns: ${withNulls.map(([c, n]) => `${c} ${n}`).join(', ')}`
+        : `${required.length - unknown.length} non-nullable column(s) without nulls${unknown.length ? `; no statistics for ${unknown.join(', ')}` : ''}`,
+      Object.fromEntries(withNulls),
+    );
+
+    const query = catalog.query?.bind(catalog);
+    const table = `open_payments.${dataset}`;
+    const amount = AMOUNT[dataset];
+    if (amount && m.amounts?.['curated'] !== undefined) {
+      if (!query) add('curated.amount', 'skip', 'needs a SQL engine over the lake (Athena on aws)');
+      else {
+        const [row] = await query(
+          `SELECT coalesce(sum(${amount}), 0)::DECIMAL(38,2)::VARCHAR AS total FROM ${table} WHERE program_year = ${year}`,
+        );
+        const total = String(row?.['total']);
+        add(
+          'curated.amount',
+          cents(total) === cents(m.amounts['curated']),
+          `sum of ${amount}`,
+          total,
+          m.amounts['curated'],
+        );
+      }
+    }
+
+    if (REMOVABLE.has(dataset)) {
+      const removed = await this.json<TransformRecord>(lake.transformRecord('removed_deleted', year));
+      if (!removed) add('curated.removed', 'skip', 'no removed/deleted file published for the year');
+      else if (!query) add('curated.removed', 'skip', 'needs a SQL engine over the lake (Athena on aws)');
+      else {
+        const [row] = await query(
+          `SELECT count(*)::INTEGER AS n FROM ${table} c
+           JOIN open_payments.removed_deleted r ON r.record_id = c.record_id AND r.program_year = c.program_year
+           WHERE c.program_year = ${year}`,
+        );
+        const n = Number(row?.['n']);
+        add('curated.removed', n === 0, `${n} curated row(s) listed as removed/deleted`, n, 0);
+      }
+    }
+
+    const date = DATE[dataset];
+    if (date) {
+      const flagged = m.flagged?.['PAYMENT_DATE_OUTSIDE_PROGRAM_YEAR'];
+      if (!query || flagged === undefined)
+        add('curated.date_in_year', 'skip', 'needs a SQL engine over the lake (Athena on aws)');
+      else {
+        const [row] = await query(
+          `SELECT count(*)::INTEGER AS n FROM ${table} WHERE program_year = ${year} AND year(${date}) <> ${year}`,
+        );
+        const n = Number(row?.['n']);
+        add(
+          'curated.date_in_year',
+          n === flagged,
+          `rows dated outside ${year} (flagged, not dropped)`,
+          n,
+          flagged,
+        );
+      }
+    }
+    for (const c of out) {
+      this.deps.reporter.event({
+        level: c.status === 'fail' ? 'error' : c.status === 'skip' ? 'info' : 'debug',
+        code: `validate.${c.status}`,
+        message: `${c.dataset} ${year} ${c.check}: ${c.status} — ${c.detail}`,
+        data: { ...c },
+      });
+    }
+    return out;
+  }
+
+  private json<T>(key: string): Promise<T | undefined> {
+    return readRecord<T>(this.deps.store, key);
+  }
+}
+
+/** "12.30" and "12.3" are the same amount: compare in cents. */
+function cents(text: string): bigint {
+  const [whole = '0', frac = ''] = text.trim().split('.');
+  const negative = whole.startsWith('-');
+  const value = BigInt(whole.replace('-', '') || '0') * 100n + BigInt((frac + '00').slice(0, 2));
+  return negative ? -value : value;
+}

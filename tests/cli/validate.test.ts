@@ -1,0 +1,168 @@
+/**
+ * `orchestrator validate` on a real lake: a CMS-style archive through the real pipeline (Spark), every
+ * check passing, then one tampering at a time — each caught by the check meant for it, with exit 10
+ * and the failed check named — and restored before the next.
+ */
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
+import { runCli, tempDir } from '../helpers.js';
+
+const dir = tempDir('op-validate-');
+const lake = join(dir, 'lake');
+const archive = join(dir, 'PGYR2023_P06302024.zip');
+const SPARK_ENV = { ORCHESTRATOR_SPARK__MASTER: 'local[2]', ORCHESTRATOR_SPARK__SHUFFLE_PARTITIONS: '2' };
+const general = join(lake, 'curated/open_payments/general/program_year=2023');
+const restore: (() => void)[] = [];
+
+function cli(args: string[]) {
+  return runCli(['--lake', lake, '--log-level', 'warn', '--json', ...args], { env: SPARK_ENV });
+}
+
+/** Runs validate and returns the failed checks as `dataset check`. */
+function failedChecks(args: string[] = []): { code: number | null; failed: string[]; message: string } {
+  const r = cli(['validate', '--year', '2023', ...args]);
+  const out = JSON.parse(r.stdout);
+  const checks = (out.error?.data?.checks ?? out.checks) as {
+    dataset: string;
+    check: string;
+    status: string;
+  }[];
+  return {
+    code: r.code,
+    failed: checks.filter((c) => c.status === 'fail').map((c) => `${c.dataset} ${c.check}`),
+    message: out.error?.message ?? '',
+  };
+}
+
+/** Keeps a file's bytes so afterEach can put them back after the test tampered with it. */
+function keep(path: string): string {
+  const saved = `${path}.saved`;
+  copyFileSync(path, saved);
+  restore.push(() => {
+    copyFileSync(saved, path);
+    rmSync(saved);
+  });
+  return path;
+}
+
+const parquetOf = (folder: string) => join(folder, readdirSync(folder).find((f) => f.endsWith('.parquet'))!);
+
+/** Rewrites a curated Parquet file through DuckDB with a SQL transformation of its rows. */
+async function rewriteParquet(path: string, select: (from: string) => string): Promise<void> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const tmp = `${path}.new`;
+  await c.run(`COPY (${select(`read_parquet('${path}')`)}) TO '${tmp}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+  copyFileSync(tmp, path);
+  rmSync(tmp);
+}
+
+beforeAll(() => {
+  const sample = runCli([
+    '--log-level',
+    'silent',
+    'sample',
+    '--dataset',
+    'general',
+    '--year',
+    '2023',
+    '--rows',
+    '2000',
+    '--defects',
+    '0.05',
+    '--out',
+    archive,
+  ]);
+  expect(sample.code, sample.stderr).toBe(0);
+  const r = cli(['pipeline', '--year', '2023', '--source', archive]);
+  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+}, 900_000);
+
+afterEach(() => {
+  for (const undo of restore.splice(0)) undo();
+});
+
+describe('validate', () => {
+  it('passes every check on what the pipeline published, and records the results', () => {
+    const r = cli(['validate', '--year', '2023']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.ok).toBe(true);
+    const checks = new Set(
+      result.checks.map((c: { dataset: string; check: string }) => `${c.dataset} ${c.check}`),
+    );
+    for (const c of [
+      'general raw.sha256',
+      'general staging.records',
+      'general curated.reconciled',
+      'general curated.catalog_rows',
+      'general curated.nulls',
+      'general curated.amount',
+      'general curated.removed',
+      'general curated.date_in_year',
+      'research curated.amount',
+      'ownership curated.catalog_rows',
+      'removed_deleted curated.nulls',
+    ])
+      expect(checks).toContain(c);
+    const stored = JSON.parse(
+      readFileSync(join(lake, 'metadata/validation/open_payments/general/program_year=2023.json'), 'utf8'),
+    );
+    expect(stored).toMatchObject({ dataset: 'general', programYear: 2023, ok: true, runId: result.runId });
+    expect(readFileSync(join(lake, result.resultKeys.at(-1)), 'utf8')).toContain('"ok": true');
+  });
+
+  it('a changed raw file fails raw.sha256', () => {
+    const folder = join(lake, 'raw/open_payments/general/program_year=2023/publication=2024-06-30');
+    const file = join(folder, readdirSync(folder)[0]!);
+    writeFileSync(keep(file), `${readFileSync(file, 'utf8')}\n`);
+    const v = failedChecks(['--dataset', 'general']);
+    expect(v.code).toBe(EXIT_CODES.job.code);
+    expect(v.failed).toEqual(['general raw.sha256']);
+    expect(v.message).toContain('general raw.sha256');
+  });
+
+  it('a lost staging chunk fails staging.records', () => {
+    const folder = join(lake, 'staging/open_payments/research/program_year=2023/publication=2024-06-30');
+    const chunk = join(folder, readdirSync(folder)[0]!);
+    rmSync(keep(chunk));
+    expect(failedChecks(['--dataset', 'research']).failed).toEqual(['research staging.records']);
+  });
+
+  it('curated rows lost after publishing fail the catalog count and the amount to the cent', async () => {
+    const file = keep(parquetOf(general));
+    await rewriteParquet(file, (from) => `SELECT * FROM ${from} LIMIT (SELECT count(*) - 1 FROM ${from})`);
+    expect(failedChecks(['--dataset', 'general']).failed).toEqual([
+      'general curated.catalog_rows',
+      'general curated.amount',
+    ]);
+  });
+
+  it('a null in a non-nullable column and a removed record back in curated are caught', async () => {
+    const file = keep(parquetOf(general));
+    const removed = parquetOf(join(lake, 'curated/open_payments/removed_deleted/program_year=2023'));
+    await rewriteParquet(
+      file,
+      (from) => `SELECT * EXCLUDE (rn) REPLACE (
+          CASE WHEN rn = 1 THEN NULL ELSE applicable_manufacturer_or_applicable_gpo_making_payment_id END
+            AS applicable_manufacturer_or_applicable_gpo_making_payment_id,
+          CASE WHEN rn = 2 THEN (SELECT min(record_id) FROM read_parquet('${removed}')) ELSE record_id END AS record_id)
+        FROM (SELECT *, row_number() OVER () AS rn FROM ${from})`,
+    );
+    expect(failedChecks(['--dataset', 'general']).failed).toEqual([
+      'general curated.nulls',
+      'general curated.removed',
+    ]);
+  });
+
+  it('asks for a pipeline run when nothing was published for the year', () => {
+    const r = cli(['validate', '--year', '2019']);
+    expect(r.code).toBe(EXIT_CODES.input.code);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'NOTHING_TO_VALIDATE' });
+  });
+});
