@@ -1,7 +1,8 @@
-// Adds up vitest's JSON report and pytest's JUnit XML into the one closing line CI reads.
+// Adds up vitest's JSON report and pytest's JUnit XML reports (the project venv's, Airflow's) into the
+// one closing line CI reads.
 import { existsSync, readFileSync } from 'node:fs';
 
-const [vitestJson, pytestXml] = process.argv.slice(2);
+const [vitestJson, ...pytestXmls] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -14,7 +15,12 @@ if (vitestJson && existsSync(vitestJson)) {
   failed += 1;
   console.error('vitest report missing');
 }
-if (pytestXml && existsSync(pytestXml)) {
+for (const pytestXml of pytestXmls) {
+  if (!existsSync(pytestXml)) {
+    failed += 1;
+    console.error(`pytest report missing: ${pytestXml}`);
+    continue;
+  }
   const x = readFileSync(pytestXml, 'utf8');
   const attr = (name) => Number(new RegExp(`<testsuite [^>]*${name}="(\\d+)"`).exec(x)?.[1] ?? 0);
   const tests = attr('tests');
@@ -23,9 +29,6 @@ if (pytestXml && existsSync(pytestXml)) {
   passed += tests - f - s;
   failed += f;
   skipped += s;
-} else {
-  failed += 1;
-  console.error('pytest report missing');
 }
 if (passed === 0) failed += 1;
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -28,5 +28,8 @@ rc=$?
 # 5 = no tests collected: that is a failure here, a tier must never silently vanish.
 [ $rc -eq 0 ] || status=1
 
-node scripts/test-summary.mjs "$results/vitest.json" "$results/pytest.xml" || status=1
+echo "== airflow (DAG policy + real dags test runs, metadata in a throwaway PostgreSQL)"
+bash scripts/airflow.sh test --junitxml="$results/airflow.xml" || status=1
+
+node scripts/test-summary.mjs "$results/vitest.json" "$results/pytest.xml" "$results/airflow.xml" || status=1
 exit $status
