@@ -36,7 +36,7 @@ describe('airflow/docker-compose.yaml', () => {
       expect((s['build'] as Record<string, string>)['dockerfile'], name).toBe('airflow/Dockerfile');
     }
     expect(services['postgres']?.['healthcheck']).toBeDefined();
-    expect((services['airflow-apiserver']?.['command'] as string[])[0]).toBe('api-server');
+    expect(services['airflow-apiserver']?.['command']).toEqual(['api-server']);
   });
 
   it('builds from the Airflow version the tests run and installs the built CLI', () => {
