@@ -79,7 +79,8 @@ def run_orchestrator(*args: str) -> dict[str, Any]:
             f"[{error.get('code', 'UNKNOWN')}]: {error.get('message', '')}"
             f"{' — hint: ' + error['suggestion'] if error.get('suggestion') else ''}"
         )
-        if code in PERMANENT_EXIT_CODES:
+        # LOCK_HELD (exit 6) is the one conflict that passes: another run of the year holds the lease.
+        if code in PERMANENT_EXIT_CODES and error.get("code") != "LOCK_HELD":
             raise AirflowFailException(message)
         raise OrchestratorFailed(message)
     run_id = result.get("runId")

@@ -22,6 +22,7 @@ import { LocalSystemProbe } from './adapters/local/system-probe.js';
 import { extractZipEntry, listZip } from './adapters/local/zip.js';
 import type { AwsProbe } from './app/doctor-aws.js';
 import { Ingest } from './app/ingest/ingest.js';
+import { PartitionLocks } from './app/locks.js';
 import { JOBS } from './app/submit/jobs.js';
 import { Submit } from './app/submit/submit.js';
 import { Validate } from './app/validate/validate.js';
@@ -250,4 +251,27 @@ export function validateUseCase(ctx: CommandContext, runId: string): Validate {
     runId,
     now: () => new Date(),
   });
+}
+
+/**
+ * Runs `fn` as the one writer of these tables' program year, with leases in the target's lake (so
+ * runs on different machines exclude each other too). `all` means every dataset of the contract.
+ */
+export function withYearLocks<T>(
+  ctx: CommandContext,
+  lock: { year: number; tables: string[]; runId: string; command: string },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const tables = lock.tables.includes('all') ? CONTRACT.datasets.map((d) => d.id) : lock.tables;
+  const locks = new PartitionLocks({
+    store: objectStore(ctx),
+    reporter: ctx.reporter,
+    ttlMs: ctx.config.locks.leaseMinutes * 60_000,
+  });
+  return locks.withLocks(
+    tables.map((table) => ({ table, programYear: lock.year })),
+    lock.runId,
+    lock.command,
+    fn,
+  );
 }

@@ -106,10 +106,12 @@ def test_the_cli_wrapper_returns_the_json_and_fails_fast_on_errors_no_retry_can_
     with pytest.raises(AirflowFailException, match=r"exit 4 \[NOT_INGESTED\]: Nothing ingested — hint: Run ingest"):
         op.run_orchestrator("submit", "transform", "--year", "2023")
 
-    monkeypatch.setenv("OP_ORCHESTRATOR", fake_cli(tmp_path, 8, '{"error": {"code": "DOWNLOAD_FAILED", "message": "503"}}'))
-    with pytest.raises(op.OrchestratorFailed) as retryable:
-        op.run_orchestrator("ingest", "--year", "2023")
-    assert not isinstance(retryable.value, AirflowFailException)
+    for exit_code, error_code in ((8, "DOWNLOAD_FAILED"), (6, "LOCK_HELD")):
+        payload = f'{{"error": {{"code": "{error_code}", "message": "try later"}}}}'
+        monkeypatch.setenv("OP_ORCHESTRATOR", fake_cli(tmp_path, exit_code, payload))
+        with pytest.raises(op.OrchestratorFailed) as retryable:
+            op.run_orchestrator("ingest", "--year", "2023")
+        assert not isinstance(retryable.value, AirflowFailException), error_code
 
 
 def test_the_program_year_comes_from_the_param_or_the_logical_date() -> None:

@@ -5,24 +5,9 @@
  */
 import { OrchestratorError } from '../domain/errors.js';
 import { assertSafeKey, isWriteOnceKey } from '../domain/lake.js';
-import type { PutResult } from '../ports/object-store.js';
+import { ObjectExistsError, type PutResult } from '../ports/object-store.js';
 
-/** putIfAbsent on a non-raw key found an object with different bytes (e.g. a lock held by another run). */
-export class ObjectExistsError extends Error {
-  readonly key: string;
-  readonly existingSha256: string;
-  readonly attemptedSha256: string;
-
-  constructor(key: string, existingSha256: string, attemptedSha256: string) {
-    super(
-      `Object ${key} already exists with different content (stored sha256 ${existingSha256}, new sha256 ${attemptedSha256}).`,
-    );
-    this.name = 'ObjectExistsError';
-    this.key = key;
-    this.existingSha256 = existingSha256;
-    this.attemptedSha256 = attemptedSha256;
-  }
-}
+export { ObjectExistsError };
 
 export interface Digest {
   size: number;

@@ -146,6 +146,7 @@ describe('config', () => {
       'doctor',
       'ingest',
       'lake',
+      'locks',
       'logLevel',
       'python',
       'spark',

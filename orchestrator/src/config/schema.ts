@@ -139,6 +139,18 @@ export const ConfigSchema = z
       })
       .default({ minFreeDiskGb: 20 })
       .describe('Thresholds of `orchestrator doctor`.'),
+    locks: z
+      .strictObject({
+        leaseMinutes: z.coerce
+          .number()
+          .positive()
+          .default(30)
+          .describe(
+            'Lifetime of the one-writer lease of a table and year; renewed while the run works, taken over once a killed run lets it expire.',
+          ),
+      })
+      .prefault({})
+      .describe('One writer per (table, program year).'),
     ingest: z
       .strictObject({
         landingDir: z

@@ -81,6 +81,8 @@ export const ERROR_CODES = {
   EMR_SERVERLESS_FAILED: { category: 'remote', source: 'system' },
   JOB_CANCELLED: { category: 'cancelled', source: 'user' },
   VALIDATION_FAILED: { category: 'job', source: 'system' },
+  LOCK_HELD: { category: 'conflict', source: 'user' },
+  BACKFILL_INCOMPLETE: { category: 'job', source: 'system' },
   NOTHING_TO_VALIDATE: { category: 'input', source: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -27,7 +27,10 @@ export interface ObjectStore {
   /** URI of a key as other tools (Spark, DuckDB) see it. */
   uri(key: string): string;
   put(key: string, body: Body): Promise<PutResult>;
-  /** Exclusive create for any key (used for locks); raw/ keys always behave like this. */
+  /**
+   * Exclusive create for any key (used for locks); raw/ keys always behave like this. An object
+   * already there with other bytes is an ObjectExistsError (the same bytes: `unchanged`).
+   */
   putIfAbsent(key: string, body: Body): Promise<PutResult>;
   /**
    * Takes a finished local file into the store (the local file is gone afterwards): a rename on the
@@ -50,4 +53,21 @@ export interface ObjectStore {
    * folder or the new one; object stores copy then delete. Both prefixes end with '/'; raw/ is refused.
    */
   replacePrefix(fromPrefix: string, toPrefix: string): Promise<void>;
+}
+
+/** putIfAbsent found the key taken by different bytes (for raw/ keys the store says RAW_IMMUTABLE). */
+export class ObjectExistsError extends Error {
+  readonly key: string;
+  readonly existingSha256: string;
+  readonly attemptedSha256: string;
+
+  constructor(key: string, existingSha256: string, attemptedSha256: string) {
+    super(
+      `Object ${key} already exists with different content (stored sha256 ${existingSha256}, new sha256 ${attemptedSha256}).`,
+    );
+    this.name = 'ObjectExistsError';
+    this.key = key;
+    this.existingSha256 = existingSha256;
+    this.attemptedSha256 = attemptedSha256;
+  }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { IngestSource } from '../../app/ingest/ingest.js';
 import { DATASET_IDS } from '../../domain/contract/types.js';
 import { newRunId } from '../../domain/run-id.js';
-import { ingestUseCase } from '../../wiring.js';
+import { ingestUseCase, withYearLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -65,14 +65,17 @@ export function registerIngest(program: Command, context: () => Promise<CommandC
         message: `ingest run ${runId}`,
         data: { runId, dataset: opts.dataset, year },
       });
-      const result = await ingestUseCase(ctx, runId).run({
-        dataset: opts.dataset,
-        year,
-        source: parseSource(opts.source),
-        publication: opts.publication,
-        force: opts.force,
-        chunkBytes,
-      });
+      const lock = { year, tables: [opts.dataset], runId, command: 'ingest' };
+      const result = await withYearLocks(ctx, lock, () =>
+        ingestUseCase(ctx, runId).run({
+          dataset: opts.dataset,
+          year,
+          source: parseSource(opts.source),
+          publication: opts.publication,
+          force: opts.force,
+          chunkBytes,
+        }),
+      );
       render(ctx, result, () => [
         result.status === 'unchanged'
           ? `Nothing to do: program year ${year} (${opts.dataset}) is already ingested from this publication (run ${result.runId}; --force redoes it).`

@@ -1,17 +1,24 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { jobNamed } from '../../app/submit/jobs.js';
+import type { SubmitResult } from '../../app/submit/submit.js';
 import { upload } from '../../app/upload.js';
+import type { ValidationResult } from '../../app/validate/validate.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
+import { OrchestratorError, toOrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
 import { newRunId } from '../../domain/run-id.js';
 import {
   ingestUseCase,
   landingStore,
   objectStore,
+  type RunnerKind,
   runnerFor,
   submitUseCase,
   validateUseCase,
+  withYearLocks,
 } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
@@ -21,51 +28,143 @@ import { remoteLines, summaryLines } from './submit.js';
 
 const Options = z.object({
   dataset: z.enum([...DATASET_IDS, 'all']).default('all'),
-  year: z.string(),
+  year: z.string().optional(),
+  years: z.string().optional(),
   source: z.string().min(1).default('cms'),
   runner: z.enum(['local', 'docker', 'emr-serverless']).optional(),
   force: z.boolean().default(false),
+  parallel: z.coerce.number().int().min(1).max(8).default(1),
 });
+type PipelineOptions = z.infer<typeof Options>;
+
+interface YearOutcome {
+  year: number;
+  status: 'done' | 'failed';
+  runId: string;
+  steps: { step: string; runId?: string | undefined; status: string }[];
+  transform?: SubmitResult | undefined;
+  validation?: ValidationResult | undefined;
+  error?: Record<string, unknown> | undefined;
+}
+
+/** `2019-2024`, `2019,2021,2023` or both mixed (`2015,2019-2021`): sorted, without duplicates. */
+export function parseYears(text: string): number[] {
+  const years = new Set<number>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const range = /^(\d{4})-(\d{4})$/.exec(part);
+    if (range) {
+      const [from, to] = [checkYear(range[1]), checkYear(range[2])];
+      if (from > to)
+        throw new OrchestratorError('INVALID_OPTION', `--years ${part}: the range runs backwards.`);
+      for (let y = from; y <= to; y++) years.add(y);
+    } else {
+      years.add(checkYear(part));
+    }
+  }
+  return [...years].sort((a, b) => a - b);
+}
+
+const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
 
 /**
- * The whole chain for one program year, each step idempotent so a rerun only does what is missing:
- * ingest → upload → submit transform (publish + register) → validate. dbt joins the chain with the
- * analytics layer.
+ * A backfill's source per year: `cms`, a URL or a file as given; in a folder, the year's CMS archive
+ * (`PGYR2023_P06302024.zip`, or the two-digit `PGYR23_…` of the early years; the newest publication
+ * when several are there).
+ */
+export function sourceForYear(source: string, year: number): string {
+  if (source === 'cms' || /^https?:\/\//i.test(source) || !isDirectory(source)) return source;
+  const names = new RegExp(`^PGYR(${year}|${String(year).slice(2)})_.*\\.zip$`, 'i');
+  const found = readdirSync(source)
+    .filter((f) => names.test(f))
+    .sort();
+  if (found.length === 0) {
+    throw new OrchestratorError('INVALID_OPTION', `No archive of program year ${year} in ${source}.`, {
+      suggestion: `Put its CMS archive (PGYR${year}_P…zip) there, or leave the year out of --years.`,
+      data: { year, folder: source },
+    });
+  }
+  return join(source, found.at(-1)!);
+}
+
+/**
+ * The whole chain for a program year, each step idempotent so a rerun only does what is missing:
+ * ingest → upload → submit transform (publish + register) → validate, as the one writer of the
+ * year's tables. With --years, a backfill: years run with at most --parallel at a time, a failed year
+ * is reported and the others go on, and rerunning the same command resumes (done steps are skipped).
  */
 export function registerPipeline(program: Command, context: () => Promise<CommandContext>): void {
   program
     .command('pipeline')
     .description(
-      'Ingest, upload, transform and register a program year (each step skips what is already done).',
+      'Ingest, upload, transform, register and validate a program year, or a backfill of several (each step skips what is already done).',
     )
-    .requiredOption('--year <YYYY>', 'program year')
+    .option('--year <YYYY>', 'program year')
+    .option('--years <list>', 'several program years: 2019-2024, 2019,2021 or mixed (a backfill)')
     .option('--dataset <name>', `one of ${DATASET_IDS.join(', ')}, or all (the whole-year archive)`, 'all')
-    .option('--source <cms|PATH|URL>', 'where the files come from (see `ingest --help`)', 'cms')
+    .option(
+      '--source <cms|PATH|URL|DIR>',
+      'where the files come from (see `ingest --help`); for --years, cms or a folder of PGYR<year> archives',
+      'cms',
+    )
     .option('--runner <local|docker|emr-serverless>', 'Spark runner (see `submit --help`)')
+    .option('--parallel <n>', 'years of a backfill running at once (1-8)', '1')
     .option('--force', 'redo every step even when its inputs are unchanged')
     .action(async (raw: Record<string, unknown>) => {
       checkDataset(raw['dataset'], [...DATASET_IDS, 'all']);
-      const year = checkYear(raw['year']);
       const opts = parseOptions(Options, raw, 'pipeline');
+      if ((opts.year === undefined) === (opts.years === undefined)) {
+        throw new OrchestratorError('INVALID_OPTION', 'Pass exactly one of --year and --years.', {
+          suggestion:
+            'orchestrator pipeline --year 2023, or a backfill: orchestrator pipeline --years 2019-2024',
+        });
+      }
+      const years = opts.years !== undefined ? parseYears(opts.years) : [checkYear(opts.year)];
+      if (years.length > 1 && opts.source !== 'cms' && !isDirectory(opts.source)) {
+        throw new OrchestratorError(
+          'INVALID_OPTION',
+          `--source ${opts.source} is one file; a backfill takes cms or a folder of year archives.`,
+          {
+            suggestion:
+              'Drop --source (CMS), pass a folder holding the PGYR<year> archives, or run one --year per file.',
+          },
+        );
+      }
       const ctx = await context();
       const runner = runnerFor(ctx.config.target, opts.runner);
-      const pipelineRunId = newRunId();
-      const steps: Record<string, unknown>[] = [];
-      const step = (name: string, runId: string | undefined, status: string) => {
-        steps.push({ step: name, runId, status });
-        ctx.reporter.event({
-          level: 'info',
-          code: `pipeline.${name}`,
-          message: `${name}: ${status}`,
-          data: { runId },
-        });
-      };
+      if (years.length === 1) {
+        const outcome = await runYear(ctx, years[0]!, opts, runner, { rethrow: true });
+        renderYear(ctx, opts, outcome);
+        return;
+      }
+      await backfill(ctx, years, opts, runner);
+    });
+}
 
-      const ingestRunId = newRunId();
-      const ingested = await ingestUseCase(ctx, ingestRunId).run({
+async function runYear(
+  ctx: CommandContext,
+  year: number,
+  opts: PipelineOptions,
+  runner: RunnerKind,
+  { rethrow }: { rethrow: boolean },
+): Promise<YearOutcome> {
+  const runId = newRunId();
+  const outcome: YearOutcome = { year, status: 'done', runId, steps: [] };
+  const step = (name: string, stepRunId: string | undefined, status: string) => {
+    outcome.steps.push({ step: name, runId: stepRunId, status });
+    ctx.reporter.event({
+      level: 'info',
+      code: `pipeline.${name}`,
+      message: `${year} ${name}: ${status}`,
+      data: { year, runId: stepRunId },
+    });
+  };
+  const datasets = opts.dataset === 'all' ? undefined : [opts.dataset as DatasetId];
+  try {
+    await withYearLocks(ctx, { year, tables: [opts.dataset], runId, command: 'pipeline' }, async () => {
+      const ingested = await ingestUseCase(ctx, newRunId()).run({
         dataset: opts.dataset,
         year,
-        source: parseSource(opts.source),
+        source: parseSource(sourceForYear(opts.source, year)),
         force: opts.force,
         chunkBytes: Math.round(ctx.config.ingest.chunkMb * 1024 * 1024),
       });
@@ -77,37 +176,118 @@ export function registerPipeline(program: Command, context: () => Promise<Comman
       );
       step('upload', undefined, uploaded.status);
 
-      const datasets = opts.dataset === 'all' ? undefined : [opts.dataset as DatasetId];
-      const transformed = await submitUseCase(ctx, newRunId(), runner).run({
+      outcome.transform = await submitUseCase(ctx, newRunId(), runner).run({
         job: jobNamed('transform'),
         year,
         datasets,
         dryRun: false,
         force: opts.force,
       });
-      step('transform', transformed.runId, transformed.status);
+      step('transform', outcome.transform.runId, outcome.transform.status);
 
-      const validated = await validateUseCase(ctx, newRunId()).run({ year, datasets });
-      step('validate', validated.runId, 'passed');
-
-      const summaryKey = lake.runFile(pipelineRunId, 'pipeline.json');
-      await objectStore(ctx).put(
-        summaryKey,
-        `${JSON.stringify({ kind: 'pipeline', runId: pipelineRunId, programYear: year, dataset: opts.dataset, steps }, null, 2)}\n`,
-      );
-      render(
-        ctx,
-        { runId: pipelineRunId, year, steps, transform: transformed, validation: validated },
-        () => [
-          `Pipeline ${year} (${opts.dataset}) done in run ${pipelineRunId}:`,
-          `  ingest     ${ingested.status} (run ${ingested.runId})`,
-          `  upload     ${uploaded.status}`,
-          `  transform  ${transformed.status} (run ${transformed.runId})`,
-          ...summaryLines(transformed).map((l) => `    ${l}`),
-          ...remoteLines(transformed).map((l) => `  ${l}`),
-          `  validate   ${validated.checks.filter((c) => c.status === 'pass').length} checks passed, ${validated.checks.filter((c) => c.status === 'skip').length} skipped (run ${validated.runId})`,
-          `Summary: ${summaryKey}`,
-        ],
-      );
+      outcome.validation = await validateUseCase(ctx, newRunId()).run({ year, datasets });
+      step('validate', outcome.validation.runId, 'passed');
     });
+  } catch (e) {
+    if (rethrow || ctx.signal.aborted) {
+      await writeSummary(ctx, opts, { ...outcome, status: 'failed', error: toOrchestratorError(e).toJSON() });
+      throw e;
+    }
+    const error = toOrchestratorError(e);
+    outcome.status = 'failed';
+    outcome.error = error.toJSON();
+    ctx.reporter.event({
+      level: 'error',
+      code: 'pipeline.year_failed',
+      message: `${year} failed [${error.code}]: ${error.message.split('\n')[0]}`,
+      data: { year, error: outcome.error },
+    });
+  }
+  await writeSummary(ctx, opts, outcome);
+  return outcome;
+}
+
+async function writeSummary(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome): Promise<void> {
+  const summary = {
+    kind: 'pipeline',
+    runId: o.runId,
+    programYear: o.year,
+    dataset: opts.dataset,
+    status: o.status,
+    steps: o.steps,
+    ...(o.error ? { error: o.error } : {}),
+  };
+  await objectStore(ctx).put(lake.runFile(o.runId, 'pipeline.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+function renderYear(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome): void {
+  const transform = o.transform!;
+  const validated = o.validation!;
+  const count = (status: string) => validated.checks.filter((c) => c.status === status).length;
+  render(ctx, { runId: o.runId, year: o.year, steps: o.steps, transform, validation: validated }, () => [
+    `Pipeline ${o.year} (${opts.dataset}) done in run ${o.runId}:`,
+    `  ingest     ${o.steps[0]?.status} (run ${o.steps[0]?.runId})`,
+    `  upload     ${o.steps[1]?.status}`,
+    `  transform  ${transform.status} (run ${transform.runId})`,
+    ...summaryLines(transform).map((l) => `    ${l}`),
+    ...remoteLines(transform).map((l) => `  ${l}`),
+    `  validate   ${count('pass')} checks passed, ${count('skip')} skipped (run ${validated.runId})`,
+    `Summary: ${lake.runFile(o.runId, 'pipeline.json')}`,
+  ]);
+}
+
+/** Years with at most `parallel` at a time; every year's outcome is kept, failed or not. */
+async function backfill(ctx: CommandContext, years: number[], opts: PipelineOptions, runner: RunnerKind) {
+  const backfillRunId = newRunId();
+  ctx.reporter.event({
+    level: 'info',
+    code: 'pipeline.backfill',
+    message: `backfill of ${years.length} years (${years[0]}–${years.at(-1)}), ${opts.parallel} at a time, run ${backfillRunId}`,
+    data: { years, parallel: opts.parallel, runId: backfillRunId },
+  });
+  const queue = [...years];
+  const outcomes: YearOutcome[] = [];
+  const worker = async () => {
+    for (let year = queue.shift(); year !== undefined && !ctx.signal.aborted; year = queue.shift())
+      outcomes.push(await runYear(ctx, year, opts, runner, { rethrow: false }));
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.parallel, years.length) }, worker));
+  outcomes.sort((a, b) => a.year - b.year);
+  const rows = outcomes.map((o) => ({
+    year: o.year,
+    status: o.status,
+    curated: o.transform?.tables.reduce((n, t) => n + (t.metrics?.rowsOut ?? 0), 0),
+    rejected: o.transform?.tables.reduce((n, t) => n + (t.metrics?.rowsRejected ?? 0), 0),
+    transform: o.transform?.status,
+    error: o.error?.['code'],
+    runId: o.runId,
+  }));
+  const summaryKey = lake.runFile(backfillRunId, 'backfill.json');
+  await objectStore(ctx).put(
+    summaryKey,
+    `${JSON.stringify({ kind: 'backfill', runId: backfillRunId, dataset: opts.dataset, years: rows }, null, 2)}\n`,
+  );
+  const failed = rows.filter((r) => r.status === 'failed');
+  const table = [
+    'year  status  transform  curated  rejected  run / error',
+    ...rows.map(
+      (r) =>
+        `${r.year}  ${r.status.padEnd(6)}  ${(r.transform ?? '—').padEnd(9)}  ${String(r.curated ?? '—').padStart(7)}  ${String(r.rejected ?? '—').padStart(8)}  ${r.error ?? r.runId}`,
+    ),
+  ];
+  if (failed.length) {
+    throw new OrchestratorError(
+      'BACKFILL_INCOMPLETE',
+      `${failed.length} of ${rows.length} years failed (${failed.map((r) => `${r.year}: ${r.error}`).join(', ')}); the others are done.\n${table.join('\n')}`,
+      {
+        suggestion: `Fix the cause (each year's error is in its run summary) and rerun the same command: done years are skipped. Summary: ${summaryKey}`,
+        data: { years: rows, summary: summaryKey },
+      },
+    );
+  }
+  render(ctx, { runId: backfillRunId, years: rows, summary: summaryKey }, () => [
+    `Backfill of ${rows.length} years done in run ${backfillRunId}:`,
+    ...table.map((l) => `  ${l}`),
+    `Summary: ${summaryKey}`,
+  ]);
 }

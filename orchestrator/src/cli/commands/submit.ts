@@ -4,7 +4,7 @@ import { JOBS, jobNamed } from '../../app/submit/jobs.js';
 import type { SubmitResult } from '../../app/submit/submit.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { newRunId } from '../../domain/run-id.js';
-import { runnerFor, submitUseCase } from '../../wiring.js';
+import { runnerFor, submitUseCase, withYearLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -89,13 +89,20 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
         message: `submit ${job.name} run ${runId}`,
         data: { runId, job: job.name, year, runner },
       });
-      const result = await submitUseCase(ctx, runId, runner).run({
+      const request = {
         job,
         year,
         datasets: opts.dataset as DatasetId[] | undefined,
         dryRun: opts.dryRun,
         force: opts.force,
-      });
+      };
+      const tables = job.kind === 'sql' ? [job.name] : (opts.dataset ?? ['all']);
+      // A dry run writes nothing, so it needs no lock (and must not wait for one).
+      const result = opts.dryRun
+        ? await submitUseCase(ctx, runId, runner).run(request)
+        : await withYearLocks(ctx, { year, tables, runId, command: `submit ${job.name}` }, () =>
+            submitUseCase(ctx, runId, runner).run(request),
+          );
       render(ctx, result, () =>
         result.status === 'dry-run'
           ? [

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { upload } from '../../app/upload.js';
 import { DATASET_IDS } from '../../domain/contract/types.js';
-import { landingStore, objectStore } from '../../wiring.js';
+import { newRunId } from '../../domain/run-id.js';
+import { landingStore, objectStore, withYearLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -22,9 +23,12 @@ export function registerUpload(program: Command, context: () => Promise<CommandC
       const year = checkYear(raw['year']);
       const opts = parseOptions(Options, raw, 'upload');
       const ctx = await context();
-      const result = await upload(
-        { year, dataset: opts.dataset },
-        { from: landingStore(ctx), to: objectStore(ctx), reporter: ctx.reporter, signal: ctx.signal },
+      const lock = { year, tables: [opts.dataset], runId: newRunId(), command: 'upload' };
+      const result = await withYearLocks(ctx, lock, () =>
+        upload(
+          { year, dataset: opts.dataset },
+          { from: landingStore(ctx), to: objectStore(ctx), reporter: ctx.reporter, signal: ctx.signal },
+        ),
       );
       render(ctx, result, () =>
         result.status === 'nothing-to-move'
