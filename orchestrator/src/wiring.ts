@@ -275,3 +275,12 @@ export function withYearLocks<T>(
     fn,
   );
 }
+
+/**
+ * Run summaries and validation results as catalog tables (`_runs`, `_validation`): views in the local
+ * DuckDB catalog. On aws they stay JSON under metadata/ (Glue tables over them: not yet).
+ */
+export async function registerRunTables(ctx: CommandContext): Promise<void> {
+  if (ctx.config.target === 'local')
+    await new DuckDbCatalog(localPaths(ctx).lakeRoot).registerMetadataViews();
+}

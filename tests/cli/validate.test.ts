@@ -165,4 +165,57 @@ describe('validate', () => {
     expect(r.code).toBe(EXIT_CODES.input.code);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'NOTHING_TO_VALIDATE' });
   });
+
+  it('every run tells its story: runs list/show, events.ndjson, and the catalog tables _runs and _validation', async () => {
+    const listed = JSON.parse(cli(['runs', 'list']).stdout).runs as {
+      runId: string;
+      kind: string;
+      status: string;
+    }[];
+    const kinds = new Set(listed.map((r) => r.kind));
+    for (const k of ['pipeline', 'ingest', 'submit', 'validate']) expect(kinds).toContain(k);
+    const failed = JSON.parse(cli(['runs', 'list', '--kind', 'validate', '--status', 'failed']).stdout).runs;
+    expect(failed.length).toBeGreaterThanOrEqual(4); // the tampering above, each caught
+    expect(failed.every((r: { status: string }) => r.status === 'failed')).toBe(true);
+
+    const submitRun = listed.find((r) => r.kind === 'submit')!.runId;
+    const shown = JSON.parse(cli(['runs', 'show', submitRun]).stdout);
+    expect(shown).toMatchObject({
+      runId: submitRun,
+      command: 'submit transform',
+      programYear: 2023,
+      status: 'succeeded',
+    });
+    const general = shown.tables.find((t: { table: string }) => t.table === 'general');
+    expect(general.rowsIn).toBe(general.rowsOut + general.rowsRejected + general.removed);
+    expect(shown.files).toEqual(expect.arrayContaining(['manifest.json', 'events.ndjson', 'summary.json']));
+    expect(shown.events.map((e: { code: string }) => e.code)).toContain('submit.published');
+
+    const human = cli(['runs', 'show', submitRun]);
+    expect(human.code).toBe(0);
+    const missing = cli(['runs', 'show', '20200101T000000Z-abcdef']);
+    expect(missing.code).toBe(EXIT_CODES.io.code);
+    expect(JSON.parse(missing.stdout).error.code).toBe('OBJECT_NOT_FOUND');
+
+    const db = await DuckDBInstance.create(join(lake, 'metadata/catalog/lake.duckdb'), {
+      access_mode: 'READ_ONLY',
+    });
+    const c = await db.connect();
+    const runs = (
+      await c.runAndReadAll('SELECT kind, count(*)::INTEGER AS n FROM open_payments._runs GROUP BY kind')
+    ).getRowObjectsJS();
+    expect(Object.fromEntries(runs.map((r) => [r['kind'], r['n']]))).toMatchObject({
+      submit: 1,
+      ingest: 1,
+      pipeline: 1,
+    });
+    const checks = (
+      await c.runAndReadAll(
+        `SELECT count(*)::INTEGER AS n FROM open_payments._validation WHERE dataset = 'general' AND status = 'pass'`,
+      )
+    ).getRowObjectsJS();
+    expect(Number(checks[0]?.['n'])).toBeGreaterThan(0);
+    c.closeSync();
+    db.closeSync();
+  });
 });

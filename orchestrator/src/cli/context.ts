@@ -1,7 +1,9 @@
 /** What every command gets: the resolved config, a reporter, and where its output goes. */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { newRunId } from '../domain/run-id.js';
 import type { Reporter } from '../ports/reporter.js';
+import type { RunJournal } from './journal.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -18,6 +20,13 @@ export interface CommandContext {
   reporter: Reporter;
   io: CliIo;
   signal: AbortSignal;
+  /** The command's runs and events, written to each run folder at the end. */
+  journal: RunJournal;
+}
+
+/** A new run id of this command (its folder gets events.ndjson and summary.json at the end). */
+export function newRun(ctx: Pick<CommandContext, 'journal'>): string {
+  return ctx.journal.track(newRunId());
 }
 
 /** Prints a command's result: JSON on --json, otherwise the human lines. */

@@ -4,18 +4,22 @@
  * comes back to `run` as a typed error, which picks the exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { DuckDbCatalog } from '../adapters/local/duckdb-catalog.js';
 import { loadConfig } from '../config/load.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { redact, redactString } from '../domain/redact.js';
+import { localPaths, objectStore } from '../wiring.js';
 import { registerContract } from './commands/contract.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerRuns } from './commands/runs.js';
 import { registerSample } from './commands/sample.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerUpload } from './commands/upload.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliIo, CommandContext } from './context.js';
+import { RunJournal } from './journal.js';
 import { createLogger } from './logger.js';
 import { CliReporter } from './reporter.js';
 import { VERSION } from './version.js';
@@ -28,7 +32,7 @@ interface GlobalOptions {
   logLevel?: string;
 }
 
-export function buildProgram(io: CliIo, signal: AbortSignal): Command {
+export function buildProgram(io: CliIo, signal: AbortSignal, journal = new RunJournal()): Command {
   const program = new Command('orchestrator')
     .description('CMS Open Payments from the publisher to tested analytics, on a local lake or AWS.')
     .version(VERSION, '--version', 'print the version')
@@ -83,8 +87,26 @@ export function buildProgram(io: CliIo, signal: AbortSignal): Command {
     const reporter = new CliReporter(logger, {
       tty: Boolean(io.stderr.isTTY),
       stream: io.stderr as NodeJS.WriteStream,
+      journal,
     });
-    cached = { config, configFile: file, json: Boolean(g.json), logger, reporter, io, signal };
+    const ctx: CommandContext = {
+      config,
+      configFile: file,
+      json: Boolean(g.json),
+      logger,
+      reporter,
+      io,
+      signal,
+      journal,
+    };
+    journal.attach(
+      () => objectStore(ctx),
+      async () => {
+        if (ctx.config.target === 'local')
+          await new DuckDbCatalog(localPaths(ctx).lakeRoot).registerMetadataViews();
+      },
+    );
+    cached = ctx;
     return cached;
   };
 
@@ -96,6 +118,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal): Command {
   registerSubmit(program, context);
   registerValidate(program, context);
   registerPipeline(program, context);
+  registerRuns(program, context);
   return program;
 }
 
@@ -125,7 +148,8 @@ export async function run(
   io: CliIo,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<number> {
-  const program = buildProgram(io, signal);
+  const journal = new RunJournal();
+  const program = buildProgram(io, signal, journal);
   try {
     if (argv.length <= 2) {
       program.outputHelp();
@@ -148,5 +172,11 @@ export async function run(
     if (!err) return 0;
     renderError(io, Boolean(program.opts<GlobalOptions>().json), err);
     return err.exitCode;
+  } finally {
+    // The run folders get their events and summary whatever happened; a failure to write them is
+    // reported but never changes the command's own outcome.
+    await journal.flush().catch((e: unknown) => {
+      io.stderr.write(`warning: could not write the run journal: ${(e as Error).message}\n`);
+    });
   }
 }

@@ -2,14 +2,18 @@
  * The CLI's Reporter: events become log records; progress is a bar on a TTY and periodic
  * `progress` events elsewhere (CI logs, Airflow), so long work is never silent.
  */
+
 import type { Logger } from 'pino';
 import type { Progress, ReportEvent, Reporter } from '../ports/reporter.js';
+import type { RunJournal } from './journal.js';
 
 export interface CliReporterOptions {
   tty: boolean;
   /** Seconds between progress events when not on a TTY. */
   progressEverySeconds?: number;
   stream?: NodeJS.WriteStream;
+  /** Keeps the events for the run folders (events.ndjson). */
+  journal?: RunJournal;
 }
 
 function human(n: number, unit: string): string {
@@ -34,6 +38,7 @@ export class CliReporter implements Reporter {
 
   event(e: ReportEvent): void {
     this.logger[e.level]({ code: e.code, ...e.data }, e.message);
+    this.opts.journal?.record(e);
   }
 
   progress(label: string, p: { total?: number; unit: string }): Progress {

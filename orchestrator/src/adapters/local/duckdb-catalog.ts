@@ -59,6 +59,41 @@ export class DuckDbCatalog implements TableCatalog {
     });
   }
 
+  /**
+   * `_runs` (one row per run summary) and `_validation` (one row per check) over the JSON the runs
+   * wrote, so run history and data-quality results can be queried like the data. Each view exists once
+   * its files do (DuckDB binds a glob when the view is created).
+   */
+  async registerMetadataViews(): Promise<void> {
+    const runs = join(this.lakeRoot, 'metadata', 'runs', '*', 'summary.json');
+    const checks = join(this.lakeRoot, 'metadata', 'validation', 'open_payments', '*', '*.json');
+    await this.withConnection(async (c) => {
+      const exists = async (glob: string) =>
+        Number(
+          (
+            await c.runAndReadAll(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`)
+          ).getRowObjectsJS()[0]?.['n'],
+        ) > 0;
+      if (await exists(runs)) {
+        await c.run(`CREATE OR REPLACE VIEW ${SCHEMA}._runs AS
+          SELECT runId AS run_id, kind, command, programYear AS program_year, status,
+                 startedAt::TIMESTAMP AS started_at, finishedAt::TIMESTAMP AS finished_at, durationMs AS duration_ms,
+                 costUsd AS cost_usd, tables, error
+          FROM read_json(${sqlString(runs)}, columns = {runId: 'VARCHAR', kind: 'VARCHAR', command: 'VARCHAR',
+            programYear: 'INTEGER', status: 'VARCHAR', startedAt: 'VARCHAR', finishedAt: 'VARCHAR',
+            durationMs: 'BIGINT', costUsd: 'DOUBLE', tables: 'JSON', error: 'JSON'})`);
+      }
+      if (await exists(checks)) {
+        await c.run(`CREATE OR REPLACE VIEW ${SCHEMA}._validation AS
+          SELECT runId AS run_id, dataset, programYear AS program_year, validatedAt::TIMESTAMP AS validated_at,
+                 c ->> 'check' AS "check", c ->> 'status' AS status, c ->> 'detail' AS detail,
+                 c -> 'observed' AS observed, c -> 'expected' AS expected
+          FROM read_json(${sqlString(checks)}, columns = {runId: 'VARCHAR', dataset: 'VARCHAR', programYear: 'INTEGER',
+            validatedAt: 'VARCHAR', checks: 'JSON[]'}), unnest(checks) AS t(c)`);
+      }
+    });
+  }
+
   async countRows(table: string, programYear: number): Promise<number> {
     return this.count(`SELECT count(*) AS n FROM ${SCHEMA}.${table} WHERE program_year = $year`, {
       year: programYear,

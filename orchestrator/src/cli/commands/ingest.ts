@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { IngestSource } from '../../app/ingest/ingest.js';
 import { DATASET_IDS } from '../../domain/contract/types.js';
-import { newRunId } from '../../domain/run-id.js';
+
 import { ingestUseCase, withYearLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
-import { render } from '../context.js';
+import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
 
 const Options = z.object({
@@ -57,7 +57,7 @@ export function registerIngest(program: Command, context: () => Promise<CommandC
       const year = checkYear(raw['year']);
       const opts = parseOptions(Options, raw, 'ingest');
       const ctx = await context();
-      const runId = newRunId();
+      const runId = newRun(ctx);
       const chunkBytes = Math.round((opts.chunkMb ?? ctx.config.ingest.chunkMb) * 1024 * 1024);
       ctx.reporter.event({
         level: 'info',

@@ -9,7 +9,7 @@ import type { ValidationResult } from '../../app/validate/validate.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { OrchestratorError, toOrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
-import { newRunId } from '../../domain/run-id.js';
+
 import {
   ingestUseCase,
   landingStore,
@@ -21,7 +21,7 @@ import {
   withYearLocks,
 } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
-import { render } from '../context.js';
+import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
 import { parseSource } from './ingest.js';
 import { remoteLines, summaryLines } from './submit.js';
@@ -147,7 +147,7 @@ async function runYear(
   runner: RunnerKind,
   { rethrow }: { rethrow: boolean },
 ): Promise<YearOutcome> {
-  const runId = newRunId();
+  const runId = newRun(ctx);
   const outcome: YearOutcome = { year, status: 'done', runId, steps: [] };
   const step = (name: string, stepRunId: string | undefined, status: string) => {
     outcome.steps.push({ step: name, runId: stepRunId, status });
@@ -161,7 +161,7 @@ async function runYear(
   const datasets = opts.dataset === 'all' ? undefined : [opts.dataset as DatasetId];
   try {
     await withYearLocks(ctx, { year, tables: [opts.dataset], runId, command: 'pipeline' }, async () => {
-      const ingested = await ingestUseCase(ctx, newRunId()).run({
+      const ingested = await ingestUseCase(ctx, newRun(ctx)).run({
         dataset: opts.dataset,
         year,
         source: parseSource(sourceForYear(opts.source, year)),
@@ -176,7 +176,7 @@ async function runYear(
       );
       step('upload', undefined, uploaded.status);
 
-      outcome.transform = await submitUseCase(ctx, newRunId(), runner).run({
+      outcome.transform = await submitUseCase(ctx, newRun(ctx), runner).run({
         job: jobNamed('transform'),
         year,
         datasets,
@@ -185,7 +185,7 @@ async function runYear(
       });
       step('transform', outcome.transform.runId, outcome.transform.status);
 
-      outcome.validation = await validateUseCase(ctx, newRunId()).run({ year, datasets });
+      outcome.validation = await validateUseCase(ctx, newRun(ctx)).run({ year, datasets });
       step('validate', outcome.validation.runId, 'passed');
     });
   } catch (e) {
@@ -238,7 +238,7 @@ function renderYear(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome):
 
 /** Years with at most `parallel` at a time; every year's outcome is kept, failed or not. */
 async function backfill(ctx: CommandContext, years: number[], opts: PipelineOptions, runner: RunnerKind) {
-  const backfillRunId = newRunId();
+  const backfillRunId = newRun(ctx);
   ctx.reporter.event({
     level: 'info',
     code: 'pipeline.backfill',

@@ -6,7 +6,7 @@ import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { newRunId } from '../../domain/run-id.js';
 import { runnerFor, submitUseCase, withYearLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
-import { render } from '../context.js';
+import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
 
 const Options = z.object({
@@ -82,7 +82,8 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
       const opts = parseOptions(Options, raw, 'submit');
       const ctx = await context();
       const runner = runnerFor(ctx.config.target, opts.runner);
-      const runId = newRunId();
+      // A dry run writes nothing, its journal included.
+      const runId = opts.dryRun ? newRunId() : newRun(ctx);
       ctx.reporter.event({
         level: 'info',
         code: 'run.started',

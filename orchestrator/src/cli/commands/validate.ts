@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ValidationResult } from '../../app/validate/validate.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
-import { newRunId } from '../../domain/run-id.js';
+
 import { validateUseCase } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
-import { render } from '../context.js';
+import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
 
 const Options = z.object({ year: z.string(), dataset: z.array(z.enum(DATASET_IDS)).optional() });
@@ -37,7 +37,7 @@ export function registerValidate(program: Command, context: () => Promise<Comman
       const year = checkYear(raw['year']);
       const opts = parseOptions(Options, raw, 'validate');
       const ctx = await context();
-      const result = await validateUseCase(ctx, newRunId()).run({
+      const result = await validateUseCase(ctx, newRun(ctx)).run({
         year,
         datasets: opts.dataset as DatasetId[] | undefined,
       });
