@@ -8,6 +8,8 @@ bash scripts/bootstrap.sh || exit $?
 # Local AWS endpoints (versitygw for S3, moto for Glue/STS) for the aws-target tests: built and
 # cached outside the repo, so only a cold machine pays (minutes, mostly `go install`).
 bash scripts/aws-local.sh install || exit $?
+# Headless Chromium (Debian's package) for the HTML report's browser test.
+bash scripts/chromium.sh install || exit $?
 
 results="$root/test-results"
 rm -rf "$results" && mkdir -p "$results"

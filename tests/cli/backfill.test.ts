@@ -5,11 +5,13 @@
  * releasing the lease.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
-import { type CliRun, runCli, runCliAsync, tempDir } from '../helpers.js';
+import { type CliRun, ROOT, runCli, runCliAsync, tempDir } from '../helpers.js';
 
 const dir = tempDir('op-backfill-');
 const lake = join(dir, 'lake');
@@ -150,5 +152,58 @@ describe('one writer per table and year, with real processes', () => {
     const r = await running;
     expect(r.code).toBe(EXIT_CODES.interrupted.code);
     expect(existsSync(lockFile(2023))).toBe(false);
+  });
+});
+
+describe('orchestrator report', () => {
+  it('writes one self-contained HTML file whose rendered numbers match the run summaries (headless Chromium)', async () => {
+    const out = join(dir, 'report.html');
+    const r = await cli(['report', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toMatch(/<script|<link |src="http|href="http/); // nothing to fetch, nothing to run
+
+    const runs = JSON.parse((await cli(['runs', 'list', '--kind', 'submit', '--limit', '500'])).stdout)
+      .runs as {
+      runId: string;
+      programYear: number;
+      tables: { table: string; status: string; rowsIn: number; rowsOut: number; rowsRejected: number }[];
+    }[];
+    // What the report must show per year: the newest publication of general.
+    const expected = new Map<number, { rowsIn: number; rowsOut: number; rowsRejected: number }>();
+    for (const run of runs)
+      for (const t of run.tables)
+        if (t.table === 'general' && t.status === 'published' && !expected.has(run.programYear))
+          expected.set(run.programYear, t);
+    expect([...expected.keys()].sort()).toEqual([2021, 2022, 2023]);
+
+    const chromium = (await import('playwright-core')).chromium;
+    const executablePath = execFileSync('bash', [join(ROOT, 'scripts/chromium.sh'), 'path'], {
+      encoding: 'utf8',
+    }).trim();
+    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      page.on('request', (req) => requests.push(req.url()));
+      await page.goto(pathToFileURL(out).href);
+      for (const [year, t] of expected) {
+        const row = page.locator(`#years tr[data-year="${year}"][data-table="general"]`);
+        const num = async (field: string) =>
+          Number((await row.locator(`[data-field="${field}"]`).innerText()).replaceAll(',', ''));
+        expect(await num('rowsIn')).toBe(t.rowsIn);
+        expect(await num('rowsOut')).toBe(t.rowsOut);
+        expect(await num('rejected')).toBe(t.rowsRejected);
+        expect(await page.locator(`svg g[data-year="${year}"] rect.curated`).count()).toBe(1);
+      }
+      const listed = JSON.parse((await cli(['runs', 'list', '--limit', '500'])).stdout).runs.length;
+      expect(await page.locator('#runs tbody tr').count()).toBe(listed);
+      expect(await page.locator('#runs tr.status-incomplete').count()).toBe(1); // the first backfill
+      expect(requests.every((u) => u.startsWith('file:'))).toBe(true);
+      mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, 'test-results', 'report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });

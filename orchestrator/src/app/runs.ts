@@ -147,7 +147,15 @@ export async function summarizeRun(store: ObjectStore, runId: string): Promise<R
       tables: years.map((y) => ({ table: String(y['year']), status: String(y['status']) })),
     };
   }
-  return { ...base, kind: 'other', command: '?', status: 'unknown' };
+  // A run that stopped before its use case wrote anything (refused lock, bad input): how the command ended.
+  const command = await read('command.json');
+  return {
+    ...base,
+    kind: 'other',
+    command: String(command?.['name'] ?? '?'),
+    status: command ? (command['exitCode'] === 0 ? 'succeeded' : 'failed') : 'unknown',
+    ...(command?.['error'] ? { error: command['error'] as RunSummary['error'] } : {}),
+  };
 }
 
 export interface RunFilter {

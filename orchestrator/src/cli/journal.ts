@@ -1,6 +1,7 @@
 /**
  * What a command leaves in each run folder it created, besides the use cases' own files: the run's
- * log events (`events.ndjson`, redacted, info and above) and a normalised `summary.json` (what
+ * log events (`events.ndjson`, redacted, info and above), how the command ended (`command.json`), and a
+ * normalised `summary.json` (what
  * `runs list`, the catalog's `_runs` table and the report read). Written once at the end, whatever
  * the outcome, so a failed or interrupted run tells its story too.
  */
@@ -16,6 +17,8 @@ export class RunJournal {
   private readonly runs = new Set<string>();
   private readonly events: string[] = [];
   private dropped = 0;
+  private outcome: Record<string, unknown> | undefined;
+  private commandName: string | undefined;
   private target: { store: () => ObjectStore; after?: () => Promise<void> } | undefined;
 
   /** Marks a run id as this command's: its folder gets the journal at the end. */
@@ -45,9 +48,20 @@ export class RunJournal {
     this.target = { store, ...(after ? { after } : {}) };
   }
 
+  /** The command being run (`submit`, `runs show`). */
+  name(command: string): void {
+    this.commandName = command;
+  }
+
+  /** How the command ended: kept as command.json in each run folder (the story of a run that stopped early). */
+  finish(outcome: { command: string; exitCode: number; error?: Record<string, unknown> | undefined }): void {
+    this.outcome = { name: this.commandName, ...outcome, finishedAt: new Date().toISOString() };
+  }
+
   async flush(): Promise<void> {
     if (!this.target || this.runs.size === 0) return;
     const store = this.target.store();
+    const outcome = this.outcome ? `${JSON.stringify(redact(this.outcome), null, 2)}\n` : undefined;
     const tail = this.dropped
       ? [
           JSON.stringify({
@@ -60,6 +74,7 @@ export class RunJournal {
     const ndjson = `${[...this.events, ...tail].join('\n')}\n`;
     for (const runId of this.runs) {
       await store.put(lake.runFile(runId, 'events.ndjson'), ndjson);
+      if (outcome) await store.put(lake.runFile(runId, 'command.json'), outcome);
       const summary = await summarizeRun(store, runId);
       if (summary)
         await store.put(lake.runFile(runId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

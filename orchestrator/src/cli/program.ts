@@ -13,6 +13,7 @@ import { registerContract } from './commands/contract.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSample } from './commands/sample.js';
 import { registerSubmit } from './commands/submit.js';
@@ -110,6 +111,11 @@ export function buildProgram(io: CliIo, signal: AbortSignal, journal = new RunJo
     return cached;
   };
 
+  // The journal names the command that ran (`submit`, `runs show`, …) in each run folder's command.json.
+  program.hook('preAction', (_root, action) => {
+    const parent = action.parent && action.parent !== program ? `${action.parent.name()} ` : '';
+    journal.name(`${parent}${action.name()}`);
+  });
   registerDoctor(program, context);
   registerSample(program, context);
   registerContract(program, context);
@@ -119,6 +125,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, journal = new RunJo
   registerValidate(program, context);
   registerPipeline(program, context);
   registerRuns(program, context);
+  registerReport(program, context);
   return program;
 }
 
@@ -156,6 +163,7 @@ export async function run(
       return 0;
     }
     await program.parseAsync(argv);
+    journal.finish({ command: commandLine(argv), exitCode: 0 });
     return 0;
   } catch (e) {
     const err =
@@ -171,6 +179,7 @@ export async function run(
           );
     if (!err) return 0;
     renderError(io, Boolean(program.opts<GlobalOptions>().json), err);
+    journal.finish({ command: commandLine(argv), exitCode: err.exitCode, error: err.toJSON() });
     return err.exitCode;
   } finally {
     // The run folders get their events and summary whatever happened; a failure to write them is
@@ -179,4 +188,9 @@ export async function run(
       io.stderr.write(`warning: could not write the run journal: ${(e as Error).message}\n`);
     });
   }
+}
+
+/** The command as typed, after `node main.js` (values of secrets never appear on a command line here). */
+function commandLine(argv: string[]): string {
+  return ['orchestrator', ...argv.slice(2)].join(' ');
 }
