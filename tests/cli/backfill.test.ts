@@ -189,8 +189,12 @@ describe('orchestrator report', () => {
       await page.goto(pathToFileURL(out).href);
       for (const [year, t] of expected) {
         const row = page.locator(`#years tr[data-year="${year}"][data-table="general"]`);
-        const num = async (field: string) =>
-          Number((await row.locator(`[data-field="${field}"]`).innerText()).replaceAll(',', ''));
+        const num = async (field: string) => {
+          const cell = row.locator(`[data-field="${field}"]`);
+          // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text as rendered, which is the point
+          const shown = await cell.innerText();
+          return Number(shown.replaceAll(',', ''));
+        };
         expect(await num('rowsIn')).toBe(t.rowsIn);
         expect(await num('rowsOut')).toBe(t.rowsOut);
         expect(await num('rejected')).toBe(t.rowsRejected);
