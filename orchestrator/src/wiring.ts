@@ -259,7 +259,7 @@ export function validateUseCase(ctx: CommandContext, runId: string): Validate {
  */
 export function withYearLocks<T>(
   ctx: CommandContext,
-  lock: { year: number; tables: string[]; runId: string; command: string },
+  lock: { year?: number; tables: string[]; runId: string; command: string },
   fn: () => Promise<T>,
 ): Promise<T> {
   const tables = lock.tables.includes('all') ? CONTRACT.datasets.map((d) => d.id) : lock.tables;
@@ -269,7 +269,7 @@ export function withYearLocks<T>(
     ttlMs: ctx.config.locks.leaseMinutes * 60_000,
   });
   return locks.withLocks(
-    tables.map((table) => ({ table, programYear: lock.year })),
+    tables.map((table) => (lock.year === undefined ? { table } : { table, programYear: lock.year })),
     lock.runId,
     lock.command,
     fn,

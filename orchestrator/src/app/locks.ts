@@ -24,7 +24,8 @@ export interface Lease {
 
 export interface LockTarget {
   table: string;
-  programYear: number;
+  /** Absent: the whole table (e.g. the dbt project's analytics database). */
+  programYear?: number;
 }
 
 export interface LockOptions {

@@ -10,6 +10,7 @@ import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { redact, redactString } from '../domain/redact.js';
 import { localPaths, objectStore } from '../wiring.js';
 import { registerContract } from './commands/contract.js';
+import { registerDbt } from './commands/dbt.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerPipeline } from './commands/pipeline.js';
@@ -126,6 +127,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, journal = new RunJo
   registerPipeline(program, context);
   registerRuns(program, context);
   registerReport(program, context);
+  registerDbt(program, context);
   return program;
 }
 

@@ -83,6 +83,9 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { category: 'job', source: 'system' },
   LOCK_HELD: { category: 'conflict', source: 'user' },
   BACKFILL_INCOMPLETE: { category: 'job', source: 'system' },
+  DBT_BUILD_FAILED: { category: 'job', source: 'system' },
+  DBT_SOURCES_STALE: { category: 'config', source: 'user' },
+  DBT_SOURCES_MISSING: { category: 'input', source: 'user' },
   NOTHING_TO_VALIDATE: { category: 'input', source: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -114,12 +114,12 @@ export const lake = {
     ['metadata', 'ingest', SOURCE, '_archives', `${segment('identity hash', identityHash)}.json`].join('/'),
   runFile: (runId: string, file: string) =>
     ['metadata', 'runs', `run_id=${segment('run id', runId)}`, segment('file name', file)].join('/'),
-  /** The lease of the one writer of a table's program year (see app/locks.ts). */
-  lock: (table: string, programYear: number) =>
+  /** The lease of the one writer of a table's program year, or of a whole table (see app/locks.ts). */
+  lock: (table: string, programYear?: number) =>
     [
       'metadata',
       'locks',
-      `${segment('table', table)}-${year(programYear).slice('program_year='.length)}.lock`,
+      `${segment('table', table)}${programYear === undefined ? '' : `-${year(programYear).slice('program_year='.length)}`}.lock`,
     ].join('/'),
   contract: (version: string) =>
     ['metadata', 'contract', `contract-v${segment('version', version)}.json`].join('/'),

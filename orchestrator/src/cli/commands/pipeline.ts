@@ -23,6 +23,7 @@ import {
 import type { CommandContext } from '../context.js';
 import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
+import { type DbtBuildOutcome, dbtBuild, dbtLines } from './dbt.js';
 import { parseSource } from './ingest.js';
 import { remoteLines, summaryLines } from './submit.js';
 
@@ -39,6 +40,7 @@ type PipelineOptions = z.infer<typeof Options>;
 
 interface YearOutcome {
   year: number;
+  dataset: string;
   status: 'done' | 'failed';
   runId: string;
   steps: { step: string; runId?: string | undefined; status: string }[];
@@ -89,7 +91,7 @@ export function sourceForYear(source: string, year: number): string {
 /**
  * The whole chain for a program year, each step idempotent so a rerun only does what is missing:
  * ingest → upload → submit transform (publish + register) → validate, as the one writer of the
- * year's tables. With --years, a backfill: years run with at most --parallel at a time, a failed year
+ * year's tables, then dbt build over the lake. With --years, a backfill: years run with at most --parallel at a time, a failed year
  * is reported and the others go on, and rerunning the same command resumes (done steps are skipped).
  */
 export function registerPipeline(program: Command, context: () => Promise<CommandContext>): void {
@@ -133,7 +135,8 @@ export function registerPipeline(program: Command, context: () => Promise<Comman
       const runner = runnerFor(ctx.config.target, opts.runner);
       if (years.length === 1) {
         const outcome = await runYear(ctx, years[0]!, opts, runner, { rethrow: true });
-        renderYear(ctx, opts, outcome);
+        const dbt = await analytics(ctx, outcome);
+        renderYear(ctx, opts, outcome, dbt);
         return;
       }
       await backfill(ctx, years, opts, runner);
@@ -148,7 +151,7 @@ async function runYear(
   { rethrow }: { rethrow: boolean },
 ): Promise<YearOutcome> {
   const runId = newRun(ctx);
-  const outcome: YearOutcome = { year, status: 'done', runId, steps: [] };
+  const outcome: YearOutcome = { year, dataset: opts.dataset, status: 'done', runId, steps: [] };
   const step = (name: string, stepRunId: string | undefined, status: string) => {
     outcome.steps.push({ step: name, runId: stepRunId, status });
     ctx.reporter.event({
@@ -207,7 +210,7 @@ async function runYear(
   return outcome;
 }
 
-async function writeSummary(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome): Promise<void> {
+async function writeSummary(ctx: CommandContext, opts: { dataset: string }, o: YearOutcome): Promise<void> {
   const summary = {
     kind: 'pipeline',
     runId: o.runId,
@@ -220,11 +223,23 @@ async function writeSummary(ctx: CommandContext, opts: PipelineOptions, o: YearO
   await objectStore(ctx).put(lake.runFile(o.runId, 'pipeline.json'), `${JSON.stringify(summary, null, 2)}\n`);
 }
 
-function renderYear(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome): void {
+/**
+ * The analytics layer over everything published: `dbt build` once the year (or the backfill) is in.
+ * A lake that lacks a source table (no profiles yet) skips it and says why; a failing dbt test fails
+ * the pipeline. The step is recorded in the year's summary.
+ */
+async function analytics(ctx: CommandContext, o: YearOutcome): Promise<DbtBuildOutcome> {
+  const dbt = await dbtBuild(ctx, { whenReady: true });
+  o.steps.push({ step: 'dbt', status: dbt.status });
+  await writeSummary(ctx, { dataset: o.dataset }, o);
+  return dbt;
+}
+
+function renderYear(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome, dbt: DbtBuildOutcome): void {
   const transform = o.transform!;
   const validated = o.validation!;
   const count = (status: string) => validated.checks.filter((c) => c.status === status).length;
-  render(ctx, { runId: o.runId, year: o.year, steps: o.steps, transform, validation: validated }, () => [
+  render(ctx, { runId: o.runId, year: o.year, steps: o.steps, transform, validation: validated, dbt }, () => [
     `Pipeline ${o.year} (${opts.dataset}) done in run ${o.runId}:`,
     `  ingest     ${o.steps[0]?.status} (run ${o.steps[0]?.runId})`,
     `  upload     ${o.steps[1]?.status}`,
@@ -232,6 +247,9 @@ function renderYear(ctx: CommandContext, opts: PipelineOptions, o: YearOutcome):
     ...summaryLines(transform).map((l) => `    ${l}`),
     ...remoteLines(transform).map((l) => `  ${l}`),
     `  validate   ${count('pass')} checks passed, ${count('skip')} skipped (run ${validated.runId})`,
+    ...dbtLines(dbt).map((l, i) =>
+      i === 0 ? `  ${l.replace(/^dbt build on \w+: /, 'dbt        ')}` : `    ${l.trim()}`,
+    ),
     `Summary: ${lake.runFile(o.runId, 'pipeline.json')}`,
   ]);
 }
@@ -253,6 +271,9 @@ async function backfill(ctx: CommandContext, years: number[], opts: PipelineOpti
   };
   await Promise.all(Array.from({ length: Math.min(opts.parallel, years.length) }, worker));
   outcomes.sort((a, b) => a.year - b.year);
+  // dbt once for the whole backfill, over every year published so far.
+  const done = outcomes.filter((o) => o.status === 'done');
+  const dbt = done.length && !ctx.signal.aborted ? await dbtBuild(ctx, { whenReady: true }) : undefined;
   const rows = outcomes.map((o) => ({
     year: o.year,
     status: o.status,
@@ -265,7 +286,7 @@ async function backfill(ctx: CommandContext, years: number[], opts: PipelineOpti
   const summaryKey = lake.runFile(backfillRunId, 'backfill.json');
   await objectStore(ctx).put(
     summaryKey,
-    `${JSON.stringify({ kind: 'backfill', runId: backfillRunId, dataset: opts.dataset, years: rows }, null, 2)}\n`,
+    `${JSON.stringify({ kind: 'backfill', runId: backfillRunId, dataset: opts.dataset, years: rows, dbt: dbt?.status ?? 'not run' }, null, 2)}\n`,
   );
   const failed = rows.filter((r) => r.status === 'failed');
   const table = [
@@ -285,9 +306,10 @@ async function backfill(ctx: CommandContext, years: number[], opts: PipelineOpti
       },
     );
   }
-  render(ctx, { runId: backfillRunId, years: rows, summary: summaryKey }, () => [
+  render(ctx, { runId: backfillRunId, years: rows, summary: summaryKey, dbt }, () => [
     `Backfill of ${rows.length} years done in run ${backfillRunId}:`,
     ...table.map((l) => `  ${l}`),
+    ...(dbt ? dbtLines(dbt) : []),
     `Summary: ${summaryKey}`,
   ]);
 }
