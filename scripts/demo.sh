@@ -15,20 +15,24 @@ step() { printf '\n== %s\n' "$*"; }
 
 rm -rf "$demo" && mkdir -p "$demo"
 
-step "1/5 doctor: is this machine ready for the local target?"
+step "1/7 doctor: is this machine ready for the local target?"
 "${orchestrator[@]}" doctor
 
-step "2/5 sample: a CMS-style archive for program year $year ($rows General rows, 1% defects)"
+step "2/7 sample: a CMS-style archive for program year $year ($rows General rows, 1% defects) and the recipient profiles"
 archive="$demo/PGYR${year}_P0630$((year + 1)).zip"
 "${orchestrator[@]}" --log-level warn sample --dataset general --year "$year" --rows "$rows" --defects 0.01 --seed "$year" --out "$archive"
+# The same seed and recipient pool as the payments: the profiles describe the same people.
+profiles="$demo/OP_CVRD_RCPNT_PRFL_SPLMTL_P0630$((year + 1)).csv"
+"${orchestrator[@]}" --log-level warn sample --dataset profiles --year "$year" --rows 3000 --seed "$year" --out "$profiles"
+"${orchestrator[@]}" --log-level warn ingest --dataset profiles --year "$year" --source "$profiles" --publication "$((year + 1))-06-30"
 
-step "3/5 pipeline: ingest → upload → Spark transform (local) → publish → register in the DuckDB catalog → validate"
+step "3/7 pipeline: ingest → upload → Spark transform (local) → publish → register in the DuckDB catalog → validate → dbt build"
 "${orchestrator[@]}" --log-level warn pipeline --year "$year" --source "$archive"
 
-step "4/5 rerun: every step sees its inputs unchanged and does nothing"
+step "4/7 rerun: every step sees its inputs unchanged and does nothing"
 "${orchestrator[@]}" --log-level warn pipeline --year "$year" --source "$archive"
 
-step "5/5 Spark SQL job: payments by manufacturer × nature of payment"
+step "5/7 Spark SQL job: payments by manufacturer × nature of payment"
 "${orchestrator[@]}" --log-level warn submit yearly_summary --year "$year"
 
 step "check: curated and quarantined rows against the generator's sidecar, through the catalog"
@@ -58,6 +62,26 @@ if (metrics.rowsRejected !== sum(general.expected.quarantined) || n + metrics.ro
 }
 JS
 
+step "6/7 the dbt marts (analytics.duckdb): payments by type, and the companies paying the most"
+node --input-type=module - "$lake" "$year" <<'JS'
+import { DuckDBInstance } from '@duckdb/node-api';
+const [lake, year] = process.argv.slice(2);
+const db = await DuckDBInstance.create(`${lake}/metadata/catalog/analytics.duckdb`, { access_mode: 'READ_ONLY' });
+const c = await db.connect();
+const rows = async (q) => (await c.runAndReadAll(q)).getRowObjectsJS();
+console.table(await rows(`SELECT payment_type, count(*)::INT AS payments, sum(amount_usd)::VARCHAR AS total_usd FROM fct_payments GROUP BY 1 ORDER BY 1`));
+console.table(await rows(`SELECT company_name, sum(payment_count)::INT AS payments, sum(total_amount_usd)::VARCHAR AS total_usd
+  FROM payments_by_year_company_nature WHERE program_year = ${year} GROUP BY 1 ORDER BY sum(total_amount_usd) DESC LIMIT 3`));
+const [dims] = await rows(`SELECT (SELECT count(*) FROM dim_recipients)::INT AS recipients, (SELECT count(*) FROM dim_companies)::INT AS companies`);
+console.log(`dim_recipients: ${dims.recipients} recipients; dim_companies: ${dims.companies} companies`);
+c.closeSync();
+db.closeSync();
+JS
+
+step "7/7 run history and the HTML report"
+"${orchestrator[@]}" runs list --limit 8
+"${orchestrator[@]}" report --out "$demo/report.html"
+
 cat <<TXT
 
 Done. What the demo produced:
@@ -67,6 +91,7 @@ Done. What the demo produced:
   $lake/staging/…           gzip chunks of whole records; rejected rows under staging/rejected/
   $lake/curated/…           typed Parquet per dataset and program year (and the yearly_summary table)
   $lake/metadata/catalog/lake.duckdb   DuckDB catalog: open_payments.<dataset> views, _partitions
-  $lake/metadata/runs/…     manifests, inputs and metrics of every run
-Next stage (dbt marts) arrives with its open issue.
+  $lake/metadata/runs/…     manifests, inputs, metrics, validation, events and summary of every run
+  $lake/metadata/catalog/analytics.duckdb   the dbt marts: fct_payments, dim_recipients, dim_companies, payments_by_year_company_nature
+  $demo/report.html         the run report (open it in a browser)
 TXT

@@ -44,6 +44,19 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
+def year_param(description: str) -> Any:
+    """The `year` param of the DAGs: empty, or a program year CMS publishes."""
+    from airflow.sdk import Param
+
+    return Param(None, type=["null", "integer"], minimum=FIRST_PROGRAM_YEAR, maximum=LAST_PROGRAM_YEAR, description=description)
+
+
+def dataset_param(description: str) -> Any:
+    from airflow.sdk import Param
+
+    return Param("all", enum=DATASETS, description=description)
+
+
 def backfill_start_year() -> int:
     return int(os.environ.get("OP_BACKFILL_START_YEAR", "2018"))
 

@@ -26,14 +26,8 @@ RAW_UPLOADED = Asset(name="open_payments/raw", uri="openpayments://lake/raw")
     default_args={**op.DEFAULT_ARGS, "execution_timeout": timedelta(hours=3), "on_failure_callback": op.on_failure},
     tags=["open-payments", "ingestion"],
     params={
-        "year": Param(
-            None,
-            type=["null", "integer"],
-            minimum=op.FIRST_PROGRAM_YEAR,
-            maximum=op.LAST_PROGRAM_YEAR,
-            description="Program year; empty: the year before the run's logical date.",
-        ),
-        "dataset": Param("all", enum=op.DATASETS, description="One dataset, or all (the year archive)."),
+        "year": op.year_param("Program year; empty: the year before the run's logical date."),
+        "dataset": op.dataset_param("One dataset, or all (the year archive)."),
         "source": Param("cms", type="string", minLength=1, description="cms, or a path/URL of a file already published."),
     },
     deadline=op.deadline(hours=6),

@@ -1,6 +1,6 @@
-"""Open Payments transform: Spark transform of a program year, then validation.
+"""Open Payments transform: Spark transform of a program year, validation, then the dbt marts.
 
-submit transform → validate, on the configured target (EMR Serverless in production, local Spark on
+submit transform → validate → dbt build, on the configured target (EMR Serverless in production, local Spark on
 a laptop). Started by the `open_payments/raw` asset event of the ingestion DAG (its year and dataset
 come with the event), or run alone with the `year` and `dataset` params.
 """
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import op_common as op
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Asset, dag, task
 
 RAW_UPLOADED = Asset(name="open_payments/raw", uri="openpayments://lake/raw")
 
@@ -25,14 +25,8 @@ RAW_UPLOADED = Asset(name="open_payments/raw", uri="openpayments://lake/raw")
     default_args={**op.DEFAULT_ARGS, "execution_timeout": timedelta(hours=4), "on_failure_callback": op.on_failure},
     tags=["open-payments", "transform"],
     params={
-        "year": Param(
-            None,
-            type=["null", "integer"],
-            minimum=op.FIRST_PROGRAM_YEAR,
-            maximum=op.LAST_PROGRAM_YEAR,
-            description="Program year; empty: the year of the triggering asset event.",
-        ),
-        "dataset": Param("all", enum=op.DATASETS, description="One dataset, or all that were ingested."),
+        "year": op.year_param("Program year; empty: the year of the triggering asset event."),
+        "dataset": op.dataset_param("One dataset, or all that were ingested."),
     },
     deadline=op.deadline(hours=8),
     doc_md=__doc__,
@@ -61,7 +55,13 @@ def open_payments_transform() -> None:
         result = op.run_orchestrator("validate", "--year", str(work["year"]), *dataset)
         return {**work, "validationRunId": result.get("runId"), "ok": result.get("ok")}
 
-    validate(submit_transform(plan()))
+    @task
+    def dbt_build(work: dict[str, Any]) -> dict[str, Any]:
+        """The marts over everything published; skipped (and said why) while a source table is empty."""
+        result = op.run_orchestrator("dbt", "build", "--when-ready")
+        return {**work, "dbt": result.get("status"), "missing": result.get("missing", [])}
+
+    dbt_build(validate(submit_transform(plan())))
 
 
 open_payments_transform()

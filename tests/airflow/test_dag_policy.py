@@ -57,12 +57,12 @@ def test_ingestion_runs_yearly_in_july_and_catches_up_from_the_configured_year(d
     assert [t.task_id for t in dag.topological_sort()] == ["ingest", "upload"]
 
 
-def test_transform_is_started_by_the_upload_asset_and_ends_with_validation(dagbag) -> None:
+def test_transform_is_started_by_the_upload_asset_and_ends_with_validation_and_dbt(dagbag) -> None:
     dag = dagbag.dags["open_payments_transform"]
     upload = dagbag.dags["open_payments_ingestion"].get_task("upload")
     assert [o.name for o in upload.outlets] == ["open_payments/raw"]
     assert "open_payments/raw" in repr(dag.timetable.asset_condition)
-    assert [t.task_id for t in dag.topological_sort()] == ["plan", "submit_transform", "validate"]
+    assert [t.task_id for t in dag.topological_sort()] == ["plan", "submit_transform", "validate", "dbt_build"]
 
 
 @pytest.mark.parametrize("path", sorted(p for p in DAGS.glob("*.py")))

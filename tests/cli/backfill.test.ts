@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
-import { type CliRun, ROOT, runCli, runCliAsync, tempDir } from '../helpers.js';
+import { type CliRun, generateSample, ROOT, runCli, runCliAsync, tempDir } from '../helpers.js';
 
 const dir = tempDir('op-backfill-');
 const lake = join(dir, 'lake');
@@ -19,21 +19,7 @@ const archives = join(dir, 'archives');
 const ENV = { ORCHESTRATOR_SPARK__MASTER: 'local[1]', ORCHESTRATOR_SPARK__SHUFFLE_PARTITIONS: '1' };
 
 function archive(year: number): void {
-  const out = join(archives, `PGYR${year}_P0630${year + 1}.zip`);
-  const r = runCli([
-    '--log-level',
-    'silent',
-    'sample',
-    '--dataset',
-    'general',
-    '--year',
-    String(year),
-    '--rows',
-    '300',
-    '--out',
-    out,
-  ]);
-  expect(r.code, r.stderr).toBe(0);
+  generateSample(join(archives, `PGYR${year}_P0630${year + 1}.zip`), { rows: 300, year });
 }
 
 const cli = (args: string[], onSpawn?: (c: ChildProcess) => void): Promise<CliRun> =>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
-import { runCli, tempDir } from '../helpers.js';
+import { generateSample, runCli, tempDir } from '../helpers.js';
 
 const dir = tempDir('op-validate-');
 const lake = join(dir, 'lake');
@@ -63,22 +63,7 @@ async function rewriteParquet(path: string, select: (from: string) => string): P
 }
 
 beforeAll(() => {
-  const sample = runCli([
-    '--log-level',
-    'silent',
-    'sample',
-    '--dataset',
-    'general',
-    '--year',
-    '2023',
-    '--rows',
-    '2000',
-    '--defects',
-    '0.05',
-    '--out',
-    archive,
-  ]);
-  expect(sample.code, sample.stderr).toBe(0);
+  generateSample(archive, { rows: 2000, args: ['--defects', '0.05'] });
   const r = cli(['pipeline', '--year', '2023', '--source', archive]);
   expect(r.code, r.stderr.slice(-3000)).toBe(0);
 }, 900_000);

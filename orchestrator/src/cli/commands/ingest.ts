@@ -1,7 +1,10 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { IngestSource } from '../../app/ingest/ingest.js';
 import { DATASET_IDS } from '../../domain/contract/types.js';
+import { OrchestratorError } from '../../domain/errors.js';
 
 import { ingestUseCase, withYearLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
@@ -23,6 +26,28 @@ const Options = z.object({
 });
 
 /** `cms`, an http(s) URL, or a local path. */
+export const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
+/**
+ * The source of one program year: `cms`, a URL or a file as given; in a folder, the year's CMS archive
+ * (`PGYR2023_P06302024.zip`, or the two-digit `PGYR23_…` of the early years; the newest publication
+ * when several are there).
+ */
+export function sourceForYear(source: string, year: number): string {
+  if (source === 'cms' || /^https?:\/\//i.test(source) || !isDirectory(source)) return source;
+  const names = new RegExp(`^PGYR(${year}|${String(year).slice(2)})_.*\\.zip$`, 'i');
+  const found = readdirSync(source)
+    .filter((f) => names.test(f))
+    .sort();
+  if (found.length === 0) {
+    throw new OrchestratorError('INVALID_OPTION', `No archive of program year ${year} in ${source}.`, {
+      suggestion: `Put its CMS archive (PGYR${year}_P…zip) there, or leave the year out of --years.`,
+      data: { year, folder: source },
+    });
+  }
+  return join(source, found.at(-1)!);
+}
+
 export function parseSource(source: string): IngestSource {
   if (source === 'cms') return { kind: 'cms' };
   if (/^https?:\/\//i.test(source)) return { kind: 'url', url: source };
@@ -42,8 +67,8 @@ export function registerIngest(program: Command, context: () => Promise<CommandC
     )
     .requiredOption('--year <YYYY>', 'program year')
     .option(
-      '--source <cms|PATH|URL>',
-      'where the file comes from: the CMS catalog (default), a local CSV/zip, or a URL',
+      '--source <cms|PATH|URL|DIR>',
+      'where the file comes from: the CMS catalog (default), a local CSV/zip, a URL, or a folder holding the PGYR<year> archive',
       'cms',
     )
     .option(
@@ -70,7 +95,7 @@ export function registerIngest(program: Command, context: () => Promise<CommandC
         ingestUseCase(ctx, runId).run({
           dataset: opts.dataset,
           year,
-          source: parseSource(opts.source),
+          source: parseSource(sourceForYear(opts.source, year)),
           publication: opts.publication,
           force: opts.force,
           chunkBytes,

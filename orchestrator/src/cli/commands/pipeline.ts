@@ -1,5 +1,3 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { jobNamed } from '../../app/submit/jobs.js';
@@ -24,7 +22,7 @@ import type { CommandContext } from '../context.js';
 import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
 import { type DbtBuildOutcome, dbtBuild, dbtLines } from './dbt.js';
-import { parseSource } from './ingest.js';
+import { isDirectory, parseSource, sourceForYear } from './ingest.js';
 import { remoteLines, summaryLines } from './submit.js';
 
 const Options = z.object({
@@ -64,28 +62,6 @@ export function parseYears(text: string): number[] {
     }
   }
   return [...years].sort((a, b) => a - b);
-}
-
-const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
-
-/**
- * A backfill's source per year: `cms`, a URL or a file as given; in a folder, the year's CMS archive
- * (`PGYR2023_P06302024.zip`, or the two-digit `PGYR23_…` of the early years; the newest publication
- * when several are there).
- */
-export function sourceForYear(source: string, year: number): string {
-  if (source === 'cms' || /^https?:\/\//i.test(source) || !isDirectory(source)) return source;
-  const names = new RegExp(`^PGYR(${year}|${String(year).slice(2)})_.*\\.zip$`, 'i');
-  const found = readdirSync(source)
-    .filter((f) => names.test(f))
-    .sort();
-  if (found.length === 0) {
-    throw new OrchestratorError('INVALID_OPTION', `No archive of program year ${year} in ${source}.`, {
-      suggestion: `Put its CMS archive (PGYR${year}_P…zip) there, or leave the year out of --years.`,
-      data: { year, folder: source },
-    });
-  }
-  return join(source, found.at(-1)!);
 }
 
 /**
