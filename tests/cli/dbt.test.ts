@@ -238,6 +238,35 @@ describe('dbt build on the local target', () => {
     expect(r.summary[0]!.total).toBe(r.summary[0]!.fact_total);
   });
 
+  it('dbt docs generate works offline on the built lake: the catalog documents the marts and their columns', () => {
+    const out = join(work, 'docs');
+    const r = spawnSync(
+      join(VENV_BIN, 'dbt'),
+      [
+        'docs',
+        'generate',
+        '--project-dir',
+        join(ROOT, 'dbt'),
+        '--profiles-dir',
+        join(ROOT, 'dbt'),
+        '--target-path',
+        join(out, 'target'),
+        '--log-path',
+        join(out, 'logs'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, OP_LAKE: lake, DO_NOT_TRACK: '1' }, timeout: 180_000 },
+    );
+    expect(r.status, r.stdout.slice(-3000)).toBe(0);
+    expect(existsSync(join(out, 'target', 'index.html'))).toBe(true);
+    const catalog = JSON.parse(readFileSync(join(out, 'target', 'catalog.json'), 'utf8')) as {
+      nodes: Record<string, { columns: Record<string, unknown> }>;
+    };
+    const fct = catalog.nodes['model.open_payments.fct_payments'];
+    expect(Object.keys(fct?.columns ?? {})).toEqual(
+      expect.arrayContaining(['payment_key', 'amount_usd', 'company_key']),
+    );
+  });
+
   it('the aws target (dbt-athena) parses and compiles offline, with Athena SQL', () => {
     const out = join(work, 'athena');
     const r = spawnSync(
