@@ -136,7 +136,7 @@ beforeAll(async () => {
       reported.set(`${t.table}/${YEARS[i]}`, t.metrics);
   });
   pipelineDbt = (JSON.parse(runs[1]!.stdout) as { dbt: { status: string } }).dbt.status;
-}, 600_000);
+}, 1_200_000);
 
 let pipelineDbt: string | undefined;
 
