@@ -243,6 +243,13 @@ describe('EMR Serverless emulator', () => {
     await pollJobRun(jobRunId!, (r) => r.state === 'RUNNING', { timeoutMs: 10_000 });
     const pid = emr.runs.get(jobRunId!)!.driver!.pid;
     expect(liveProcessesInGroup(pid)).toContain(pid);
+    // RUNNING means the stand-in was started, not that it has printed yet (a loaded machine): wait for
+    // its first line, so the log checked below has something to hold.
+    const started = Date.now();
+    while (!emr.runs.get(jobRunId!)!.output.text('stdout').includes('hanging driver stand-in')) {
+      if (Date.now() - started > 10_000) throw new Error('the stand-in printed nothing in 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     const cancelled = await client.send(
       new CancelJobRunCommand({ applicationId: emr.applicationId, jobRunId }),
