@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
 import { type LocalAws, startLocalAws } from '../aws-local/endpoints.js';
 import { type EmrServerlessEmulator, startEmrServerlessEmulator } from '../emr-serverless/emulator.js';
-import { type CliRun, generateSample, runCliAsync, tempDir } from '../helpers.js';
+import { type CliRun, generateSample, runCliAsync, tempDir, waitFor } from '../helpers.js';
 
 const BUCKET = 'op-aws-pipeline';
 const PREFIX = 'dev/';
@@ -143,16 +143,6 @@ async function partitions(table: string) {
     location: p.StorageDescriptor?.Location,
     parameters: p.Parameters,
   }));
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const submission = async () =>

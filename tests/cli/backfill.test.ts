@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
-import { type CliRun, generateSample, ROOT, runCli, runCliAsync, tempDir } from '../helpers.js';
+import { type CliRun, generateSample, ROOT, runCli, runCliAsync, tempDir, waitFor } from '../helpers.js';
 
 const dir = tempDir('op-backfill-');
 const lake = join(dir, 'lake');
@@ -29,14 +29,6 @@ const cli = (args: string[], onSpawn?: (c: ChildProcess) => void): Promise<CliRu
   });
 
 const lockFile = (year: number) => join(lake, 'metadata', 'locks', `general-${year}.lock`);
-
-async function waitFor(what: string, probe: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(() => {
   archive(2021);

@@ -30,6 +30,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZipFile } from 'yazl';
 import { type LocalAws, startLocalAws } from '../aws-local/endpoints.js';
+import { waitFor } from '../helpers.js';
 import { type EmrServerlessEmulator, liveProcessesInGroup, startEmrServerlessEmulator } from './emulator.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -245,11 +246,11 @@ describe('EMR Serverless emulator', () => {
     expect(liveProcessesInGroup(pid)).toContain(pid);
     // RUNNING means the stand-in was started, not that it has printed yet (a loaded machine): wait for
     // its first line, so the log checked below has something to hold.
-    const started = Date.now();
-    while (!emr.runs.get(jobRunId!)!.output.text('stdout').includes('hanging driver stand-in')) {
-      if (Date.now() - started > 10_000) throw new Error('the stand-in printed nothing in 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      "the stand-in's first line",
+      () => emr.runs.get(jobRunId!)!.output.text('stdout').includes('hanging driver stand-in'),
+      10_000,
+    );
 
     const cancelled = await client.send(
       new CancelJobRunCommand({ applicationId: emr.applicationId, jobRunId }),
