@@ -254,10 +254,11 @@ export function validateUseCase(ctx: CommandContext, runId: string): Validate {
 }
 
 /**
- * Runs `fn` as the one writer of these tables' program year, with leases in the target's lake (so
- * runs on different machines exclude each other too). `all` means every dataset of the contract.
+ * Runs `fn` as the one writer of these tables' program year (or of the whole tables, without a year),
+ * with leases in the target's lake (so runs on different machines exclude each other too). `all`
+ * means every dataset of the contract.
  */
-export function withYearLocks<T>(
+export function withWriterLocks<T>(
   ctx: CommandContext,
   lock: { year?: number; tables: string[]; runId: string; command: string },
   fn: () => Promise<T>,

@@ -9,7 +9,7 @@ import { DBT_SOURCES_PATH, renderDbtSources } from '../../app/dbt/sources.js';
 import { CONTRACT } from '../../domain/contract/index.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
-import { objectStore, withYearLocks } from '../../wiring.js';
+import { objectStore, withWriterLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { parseOptions } from '../options.js';
@@ -129,7 +129,7 @@ export async function dbtBuild(
   const artifacts = target === 'local' ? join(lakeRoot, 'metadata', 'dbt') : join(root, 'dbt');
   // One dbt build at a time per lake: it rewrites the one analytics database.
   const lock = { tables: ['dbt_analytics'], runId: `dbt-${process.pid}-${Date.now()}`, command: 'dbt build' };
-  const result = await withYearLocks(ctx, lock, () =>
+  const result = await withWriterLocks(ctx, lock, () =>
     runDbt({
       target,
       projectRoot: root,

@@ -6,7 +6,7 @@ import type { IngestSource } from '../../app/ingest/ingest.js';
 import { DATASET_IDS } from '../../domain/contract/types.js';
 import { OrchestratorError } from '../../domain/errors.js';
 
-import { ingestUseCase, withYearLocks } from '../../wiring.js';
+import { ingestUseCase, withWriterLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -91,7 +91,7 @@ export function registerIngest(program: Command, context: () => Promise<CommandC
         data: { runId, dataset: opts.dataset, year },
       });
       const lock = { year, tables: [opts.dataset], runId, command: 'ingest' };
-      const result = await withYearLocks(ctx, lock, () =>
+      const result = await withWriterLocks(ctx, lock, () =>
         ingestUseCase(ctx, runId).run({
           dataset: opts.dataset,
           year,

@@ -16,7 +16,7 @@ import {
   runnerFor,
   submitUseCase,
   validateUseCase,
-  withYearLocks,
+  withWriterLocks,
 } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { newRun, render } from '../context.js';
@@ -139,7 +139,7 @@ async function runYear(
   };
   const datasets = opts.dataset === 'all' ? undefined : [opts.dataset as DatasetId];
   try {
-    await withYearLocks(ctx, { year, tables: [opts.dataset], runId, command: 'pipeline' }, async () => {
+    await withWriterLocks(ctx, { year, tables: [opts.dataset], runId, command: 'pipeline' }, async () => {
       const ingested = await ingestUseCase(ctx, newRun(ctx)).run({
         dataset: opts.dataset,
         year,

@@ -4,7 +4,7 @@ import { JOBS, jobNamed } from '../../app/submit/jobs.js';
 import type { SubmitResult } from '../../app/submit/submit.js';
 import { DATASET_IDS, type DatasetId } from '../../domain/contract/types.js';
 import { newRunId } from '../../domain/run-id.js';
-import { runnerFor, submitUseCase, withYearLocks } from '../../wiring.js';
+import { runnerFor, submitUseCase, withWriterLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { newRun, render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -101,7 +101,7 @@ export function registerSubmit(program: Command, context: () => Promise<CommandC
       // A dry run writes nothing, so it needs no lock (and must not wait for one).
       const result = opts.dryRun
         ? await submitUseCase(ctx, runId, runner).run(request)
-        : await withYearLocks(ctx, { year, tables, runId, command: `submit ${job.name}` }, () =>
+        : await withWriterLocks(ctx, { year, tables, runId, command: `submit ${job.name}` }, () =>
             submitUseCase(ctx, runId, runner).run(request),
           );
       render(ctx, result, () =>

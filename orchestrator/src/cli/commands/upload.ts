@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { upload } from '../../app/upload.js';
 import { DATASET_IDS } from '../../domain/contract/types.js';
 import { newRunId } from '../../domain/run-id.js';
-import { landingStore, objectStore, withYearLocks } from '../../wiring.js';
+import { landingStore, objectStore, withWriterLocks } from '../../wiring.js';
 import type { CommandContext } from '../context.js';
 import { render } from '../context.js';
 import { checkDataset, checkYear, parseOptions } from '../options.js';
@@ -24,7 +24,7 @@ export function registerUpload(program: Command, context: () => Promise<CommandC
       const opts = parseOptions(Options, raw, 'upload');
       const ctx = await context();
       const lock = { year, tables: [opts.dataset], runId: newRunId(), command: 'upload' };
-      const result = await withYearLocks(ctx, lock, () =>
+      const result = await withWriterLocks(ctx, lock, () =>
         upload(
           { year, dataset: opts.dataset },
           { from: landingStore(ctx), to: objectStore(ctx), reporter: ctx.reporter, signal: ctx.signal },
