@@ -8,6 +8,8 @@ bash scripts/bootstrap.sh || exit $?
 # Local AWS endpoints (versitygw for S3, moto for Glue/STS) for the aws-target tests: built and
 # cached outside the repo, so only a cold machine pays (minutes, mostly `go install`).
 bash scripts/aws-local.sh install || exit $?
+# Terraform (go install) and checkov (its own venv) for the infrastructure tier: cached the same way.
+bash scripts/terraform-tools.sh install || exit $?
 
 results="$root/test-results"
 rm -rf "$results" && mkdir -p "$results"
@@ -30,6 +32,9 @@ rc=$?
 
 echo "== airflow (DAG policy + real dags test runs, metadata in a throwaway PostgreSQL)"
 bash scripts/airflow.sh test --junitxml="$results/airflow.xml" || status=1
+
+echo "== infrastructure (terraform fmt -check, validate where offline allows, checkov)"
+bash scripts/terraform-tools.sh check || status=1
 
 node scripts/test-summary.mjs "$results/vitest.json" "$results/pytest.xml" "$results/airflow.xml" || status=1
 exit $status
