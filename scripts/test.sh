@@ -10,6 +10,8 @@ bash scripts/bootstrap.sh || exit $?
 bash scripts/aws-local.sh install || exit $?
 # Headless Chromium (Debian's package) for the HTML report's browser test.
 bash scripts/chromium.sh install || exit $?
+# Terraform (go install) and checkov (its own venv) for the infrastructure tier: cached the same way.
+bash scripts/terraform-tools.sh install || exit $?
 
 results="$root/test-results"
 rm -rf "$results" && mkdir -p "$results"
@@ -32,6 +34,9 @@ rc=$?
 
 echo "== airflow (DAG policy + real dags test runs, metadata in a throwaway PostgreSQL)"
 bash scripts/airflow.sh test --junitxml="$results/airflow.xml" || status=1
+
+echo "== infrastructure (terraform fmt -check, validate where offline allows, checkov)"
+bash scripts/terraform-tools.sh check || status=1
 
 node scripts/test-summary.mjs "$results/vitest.json" "$results/pytest.xml" "$results/airflow.xml" || status=1
 exit $status
