@@ -14,7 +14,7 @@ export interface CliRun {
 }
 
 /** The environment of a CLI run: this process's, minus the developer's own ORCHESTRATOR_* settings. */
-function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   for (const k of Object.keys(env)) if (k.startsWith('ORCHESTRATOR_') && !(k in extra)) delete env[k];
   return env;

@@ -23,6 +23,8 @@ import { extractZipEntry, listZip } from './adapters/local/zip.js';
 import type { AwsProbe } from './app/doctor-aws.js';
 import { Ingest } from './app/ingest/ingest.js';
 import { PartitionLocks } from './app/locks.js';
+import { writeRunTableRows } from './app/run-tables.js';
+import type { RunSummary } from './app/runs.js';
 import { JOBS } from './app/submit/jobs.js';
 import { Submit } from './app/submit/submit.js';
 import { Validate } from './app/validate/validate.js';
@@ -30,6 +32,8 @@ import type { CommandContext } from './cli/context.js';
 import type { Config } from './config/schema.js';
 import { CONTRACT } from './domain/contract/index.js';
 import { OrchestratorError } from './domain/errors.js';
+import { lake } from './domain/lake.js';
+import { RUN_TABLES } from './domain/run-tables.js';
 import type { ArchiveReader } from './ports/fetching.js';
 import type { ObjectStore } from './ports/object-store.js';
 import type { SparkRunner } from './ports/spark-runner.js';
@@ -278,10 +282,19 @@ export function withWriterLocks<T>(
 }
 
 /**
- * Run summaries and validation results as catalog tables (`_runs`, `_validation`): views in the local
- * DuckDB catalog. On aws they stay JSON under metadata/ (Glue tables over them: not yet).
+ * Run summaries and validation results as catalog tables (`_runs`, `_validation`): each run's rows as
+ * JSON lines under metadata/tables/ on every target, registered as Glue tables on aws (queried with
+ * Athena); locally the DuckDB catalog's views read the run folders.
  */
-export async function registerRunTables(ctx: CommandContext): Promise<void> {
-  if (ctx.config.target === 'local')
-    await new DuckDbCatalog(localPaths(ctx).lakeRoot).registerMetadataViews();
+export async function registerRunTables(ctx: CommandContext, runs: RunSummary[]): Promise<void> {
+  await writeRunTableRows(objectStore(ctx), runs, (runId) => lake.runFile(runId, 'validation.json'));
+  if (ctx.config.target === 'aws') {
+    const { aws } = ctx.config;
+    const glue = new GlueCatalog(clientsOf(aws).glue, aws.glueDatabase, CONTRACT, JOB_TABLES);
+    const store = s3Store(ctx);
+    for (const [name, table] of Object.entries(RUN_TABLES))
+      await glue.ensureJsonTable(name, table, store.uri(table.prefix));
+    return;
+  }
+  await new DuckDbCatalog(localPaths(ctx).lakeRoot).registerMetadataViews();
 }

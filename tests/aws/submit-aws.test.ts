@@ -257,6 +257,54 @@ describe('the aws target end to end (S3 server, EMR Serverless emulator, Glue on
     );
   });
 
+  it('runs and validation results are Glue tables (_runs, _validation) over one-line JSON rows on S3', async () => {
+    const r = await cli(['validate', '--year', '2023', '--dataset', 'general']);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const validateRun = result(r).runId as string;
+    for (const [name, folder] of [
+      ['_runs', 'runs'],
+      ['_validation', 'validation'],
+    ] as const) {
+      const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'open_payments', Name: name }));
+      const sd = Table!.StorageDescriptor!;
+      expect(sd.Location).toBe(`s3://${BUCKET}/${PREFIX}metadata/tables/${folder}/`);
+      expect(sd.SerdeInfo?.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+      // Every row on S3 is one JSON object per line whose keys are exactly the table's columns.
+      const columns = sd.Columns!.map((c) => c.Name);
+      const objects = await keys(`${PREFIX}metadata/tables/${folder}/`);
+      expect(objects.length).toBeGreaterThan(0);
+      for (const o of objects)
+        for (const line of (await getText(o.key)).trim().split('\n'))
+          expect(Object.keys(JSON.parse(line))).toEqual(columns);
+    }
+    // The validate run's row, and one _validation row per check it made, with what it found.
+    const run = JSON.parse(await getText(`${PREFIX}metadata/tables/runs/${validateRun}.json`));
+    expect(run).toMatchObject({
+      run_id: validateRun,
+      kind: 'validate',
+      program_year: 2023,
+      status: 'passed',
+    });
+    const rows = (await getText(`${PREFIX}metadata/tables/validation/${validateRun}.json`))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.length).toBe(result(r).checks.length);
+    expect(rows.find((c) => c.check === 'curated.reconciled')).toMatchObject({
+      run_id: validateRun,
+      dataset: 'general',
+      program_year: 2023,
+      status: 'pass',
+    });
+    // The pipeline's transform run is there too, with its row counts per table.
+    const submitRuns = await Promise.all(
+      (await keys(`${PREFIX}metadata/tables/runs/`)).map(async (o) => JSON.parse(await getText(o.key))),
+    );
+    const transform = submitRuns.find((x) => x.command === 'submit transform' && x.status === 'succeeded');
+    expect(transform.tables[0]).toMatchObject({ table: 'general', rows_out: expect.any(Number) });
+    expect(transform.tables[0].rows_out).toBeGreaterThan(0);
+  });
+
   it('a rerun submits nothing and leaves Glue as it was (registration is idempotent)', async () => {
     const before = await partitions('general');
     const r = await cli(['pipeline', '--year', '2023', '--dataset', 'general', '--source', csv]);

@@ -6,12 +6,12 @@
  * once it has expired — at once when the holder ran on this machine and its process is gone. Locks are released on every exit path the process lives through (success,
  * error, Ctrl-C); only a SIGKILL leaves a lease behind, until it expires.
  */
-import { hostname } from 'node:os';
 import { OrchestratorError } from '../domain/errors.js';
 import { lake } from '../domain/lake.js';
 import { ObjectExistsError, type ObjectStore } from '../ports/object-store.js';
 import type { Reporter } from '../ports/reporter.js';
 import { readRecord } from './lake-records.js';
+import { self, writerGone } from './liveness.js';
 
 export interface Lease {
   owner: string;
@@ -82,8 +82,7 @@ export class PartitionLocks {
     return {
       owner,
       command,
-      host: hostname(),
-      pid: process.pid,
+      ...self(),
       acquiredAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.opts.ttlMs).toISOString(),
     };
@@ -103,7 +102,7 @@ export class PartitionLocks {
       if (current.owner === owner) return; // ours already (a retried call)
       const expired = new Date(current.expiresAt).getTime() <= this.now().getTime();
       // A holder on this machine whose process is gone (SIGKILL, a crash) cannot renew: no need to wait.
-      const dead = current.host === hostname() && !processAlive(current.pid);
+      const dead = writerGone(current);
       if (!expired && !dead) {
         throw new OrchestratorError(
           'LOCK_HELD',
@@ -138,15 +137,5 @@ export class PartitionLocks {
   private async release(key: string, owner: string): Promise<void> {
     const current = await readRecord<Lease>(this.opts.store, key).catch(() => undefined);
     if (current?.owner === owner) await this.opts.store.delete(key);
-  }
-}
-
-/** True when a process with this pid exists (signal 0 checks without sending anything). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,8 +7,10 @@
 import { lake } from '../domain/lake.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { readRecord } from './lake-records.js';
+import { writerGone } from './liveness.js';
 
-export type RunKind = 'ingest' | 'submit' | 'validate' | 'pipeline' | 'backfill' | 'other';
+const KINDS = ['ingest', 'submit', 'validate', 'pipeline', 'backfill'] as const;
+export type RunKind = (typeof KINDS)[number] | 'other';
 
 export interface RunTable {
   table: string;
@@ -60,13 +62,29 @@ export async function runIds(store: ObjectStore): Promise<string[]> {
 }
 
 export async function summarizeRun(store: ObjectStore, runId: string): Promise<RunSummary | undefined> {
+  const summary = await summarizeRecords(store, runId);
+  if (!summary) return undefined;
+  // A run whose command never said how it ended is running, or was killed: its writer tells which.
+  const command = summary.command$;
+  delete summary.command$;
+  if (command && command['exitCode'] === undefined && summary.status === 'running')
+    summary.status = writerGone(command) ? 'interrupted' : 'running';
+  return summary;
+}
+
+/** The run as its own records tell it (manifest, validation, pipeline or backfill summary, command.json). */
+async function summarizeRecords(
+  store: ObjectStore,
+  runId: string,
+): Promise<(RunSummary & { command$?: Json | undefined }) | undefined> {
   const prefix = lake.runFile(runId, 'x').slice(0, -1);
   const files: string[] = [];
   for await (const o of store.list(prefix)) files.push(o.key.slice(prefix.length));
   if (files.length === 0) return undefined;
   files.sort();
   const read = (name: string) => (files.includes(name) ? readRecord<Json>(store, prefix + name) : undefined);
-  const base = { runId, startedAt: runIdTime(runId), files, tables: [] as RunTable[] };
+  const command = await read('command.json');
+  const base = { runId, startedAt: runIdTime(runId), files, tables: [] as RunTable[], command$: command };
 
   const manifest = await read('manifest.json');
   if (manifest?.['kind'] === 'submit') {
@@ -147,13 +165,21 @@ export async function summarizeRun(store: ObjectStore, runId: string): Promise<R
       tables: years.map((y) => ({ table: String(y['year']), status: String(y['status']) })),
     };
   }
-  // A run that stopped before its use case wrote anything (refused lock, bad input): how the command ended.
-  const command = await read('command.json');
+  // A run that stopped before its use case wrote anything (refused lock, bad input, killed): how the
+  // command ended, or that it never said.
+  const step = String(command?.['step'] ?? command?.['name'] ?? '?');
+  const exitCode = command?.['exitCode'];
   return {
     ...base,
-    kind: 'other',
-    command: String(command?.['name'] ?? '?'),
-    status: command ? (command['exitCode'] === 0 ? 'succeeded' : 'failed') : 'unknown',
+    kind: KINDS.find((k) => step.startsWith(k)) ?? 'other',
+    command: step,
+    status: !command
+      ? 'unknown'
+      : exitCode === undefined
+        ? 'running'
+        : exitCode === 0
+          ? 'succeeded'
+          : 'failed',
     ...(command?.['error'] ? { error: command['error'] as RunSummary['error'] } : {}),
   };
 }

@@ -24,9 +24,12 @@ export interface CommandContext {
   journal: RunJournal;
 }
 
-/** A new run id of this command (its folder gets events.ndjson and summary.json at the end). */
-export function newRun(ctx: Pick<CommandContext, 'journal'>): string {
-  return ctx.journal.track(newRunId());
+/**
+ * A new run id of this command (its folder gets command.json now, events as it goes, the outcome and
+ * summary.json at the end). `step`: what the run is when one command makes several (`submit transform`).
+ */
+export function newRun(ctx: Pick<CommandContext, 'journal'>, step?: string): string {
+  return ctx.journal.track(newRunId(), step);
 }
 
 /** Prints a command's result: JSON on --json, otherwise the human lines. */

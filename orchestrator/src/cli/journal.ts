@@ -1,29 +1,53 @@
 /**
- * What a command leaves in each run folder it created, besides the use cases' own files: the run's
- * log events (`events.ndjson`, redacted, info and above), how the command ended (`command.json`), and a
- * normalised `summary.json` (what
- * `runs list`, the catalog's `_runs` table and the report read). Written once at the end, whatever
- * the outcome, so a failed or interrupted run tells its story too.
+ * What a command leaves in each run folder it created, besides the use cases' own files: how the
+ * command ended (`command.json`), the run's log events (`events.ndjson`, redacted, info and above),
+ * and a normalised `summary.json` (what `runs list`, the catalog's `_runs` table and the report read).
+ *
+ * A run must tell its story even when its process dies without a word (SIGKILL, a crash, a reboot):
+ * command.json is written as soon as the run starts (status `running`, with host and pid, so a reader
+ * can tell a live run from a dead one), and the events are checkpointed while the command works.
+ * The end rewrites all three with the outcome.
  */
-import { summarizeRun } from '../app/runs.js';
+import { self } from '../app/liveness.js';
+import { type RunSummary, summarizeRun } from '../app/runs.js';
 import { lake } from '../domain/lake.js';
 import { redact } from '../domain/redact.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ReportEvent } from '../ports/reporter.js';
 
 const MAX_EVENTS = 20_000;
+/** How often new events reach the run folders while the command works (one PUT per run on S3). */
+const CHECKPOINT_MS = 2_000;
 
 export class RunJournal {
-  private readonly runs = new Set<string>();
+  /** Run id → what it is (`ingest`, `submit transform`; empty: the command itself). */
+  private readonly runs = new Map<string, string>();
   private readonly events: string[] = [];
   private dropped = 0;
+  private written = 0;
   private outcome: Record<string, unknown> | undefined;
   private commandName: string | undefined;
-  private target: { store: () => ObjectStore; after?: () => Promise<void> } | undefined;
+  private readonly startedAt = new Date().toISOString();
+  private target: { store: () => ObjectStore; after?: (runs: RunSummary[]) => Promise<void> } | undefined;
+  /** Background writes, one at a time and in order; flush() waits for them. */
+  private writing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
 
-  /** Marks a run id as this command's: its folder gets the journal at the end. */
-  track(runId: string): string {
-    this.runs.add(runId);
+  /** `commandLine`: the command as typed (kept in each run's command.json). */
+  constructor(private readonly commandLine?: string) {}
+
+  /**
+   * Marks a run id as this command's: its folder gets a `running` command.json now, events while the
+   * command works, and the outcome at the end. `step` names what the run is when one command makes
+   * several (a pipeline's ingest, transform, validate).
+   */
+  track(runId: string, step = ''): string {
+    this.runs.set(runId, step);
+    this.enqueue((store) => store.put(lake.runFile(runId, 'command.json'), this.commandRecord(runId)));
+    if (!this.timer && this.target) {
+      this.timer = setInterval(() => this.checkpoint(), CHECKPOINT_MS);
+      this.timer.unref();
+    }
     return runId;
   }
 
@@ -43,8 +67,8 @@ export class RunJournal {
     this.events.push(JSON.stringify(redact(line)));
   }
 
-  /** Where to write (the command's lake), and what to refresh afterwards (the local catalog's views). */
-  attach(store: () => ObjectStore, after?: () => Promise<void>): void {
+  /** Where to write (the command's lake), and what to do with the runs' summaries afterwards (the catalog's run tables). */
+  attach(store: () => ObjectStore, after?: (runs: RunSummary[]) => Promise<void>): void {
     this.target = { store, ...(after ? { after } : {}) };
   }
 
@@ -59,9 +83,63 @@ export class RunJournal {
   }
 
   async flush(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    // A background write that failed must not stop the final one (which reports its own failure).
+    await this.writing.catch(() => undefined);
     if (!this.target || this.runs.size === 0) return;
     const store = this.target.store();
-    const outcome = this.outcome ? `${JSON.stringify(redact(this.outcome), null, 2)}\n` : undefined;
+    const ndjson = this.ndjson();
+    const summaries: RunSummary[] = [];
+    for (const runId of this.runs.keys()) {
+      await store.put(lake.runFile(runId, 'events.ndjson'), ndjson);
+      if (this.outcome) await store.put(lake.runFile(runId, 'command.json'), this.commandRecord(runId));
+      const summary = await summarizeRun(store, runId);
+      if (!summary) continue;
+      await store.put(lake.runFile(runId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      summaries.push(summary);
+    }
+    await this.target.after?.(summaries);
+  }
+
+  /** New events since the last checkpoint, to every run folder (also on a timer, and at a pipeline's steps). */
+  checkpoint(): void {
+    if (this.events.length === this.written) return;
+    this.written = this.events.length;
+    const ndjson = this.ndjson();
+    const runIds = [...this.runs.keys()];
+    this.enqueue(async (store) => {
+      for (const runId of runIds) await store.put(lake.runFile(runId, 'events.ndjson'), ndjson);
+    });
+  }
+
+  private enqueue(write: (store: ObjectStore) => Promise<unknown>): void {
+    const target = this.target;
+    if (!target) return;
+    // Best effort while the command works: the final flush writes everything again and reports.
+    this.writing = this.writing
+      .then(() => write(target.store()))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
+
+  private commandRecord(runId: string): string {
+    const step = this.runs.get(runId) || undefined;
+    const record = this.outcome
+      ? { ...this.outcome, ...(step ? { step } : {}), startedAt: this.startedAt, ...self() }
+      : {
+          name: this.commandName,
+          ...(step ? { step } : {}),
+          ...(this.commandLine ? { command: this.commandLine } : {}),
+          status: 'running',
+          startedAt: this.startedAt,
+          ...self(),
+        };
+    return `${JSON.stringify(redact(record), null, 2)}\n`;
+  }
+
+  private ndjson(): string {
     const tail = this.dropped
       ? [
           JSON.stringify({
@@ -71,14 +149,6 @@ export class RunJournal {
           }),
         ]
       : [];
-    const ndjson = `${[...this.events, ...tail].join('\n')}\n`;
-    for (const runId of this.runs) {
-      await store.put(lake.runFile(runId, 'events.ndjson'), ndjson);
-      if (outcome) await store.put(lake.runFile(runId, 'command.json'), outcome);
-      const summary = await summarizeRun(store, runId);
-      if (summary)
-        await store.put(lake.runFile(runId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    }
-    await this.target.after?.();
+    return `${[...this.events, ...tail].join('\n')}\n`;
   }
 }

@@ -4,11 +4,10 @@
  * comes back to `run` as a typed error, which picks the exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { DuckDbCatalog } from '../adapters/local/duckdb-catalog.js';
 import { loadConfig } from '../config/load.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { redact, redactString } from '../domain/redact.js';
-import { localPaths, objectStore } from '../wiring.js';
+import { objectStore, registerRunTables } from '../wiring.js';
 import { registerContract } from './commands/contract.js';
 import { registerDbt } from './commands/dbt.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -103,10 +102,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, journal = new RunJo
     };
     journal.attach(
       () => objectStore(ctx),
-      async () => {
-        if (ctx.config.target === 'local')
-          await new DuckDbCatalog(localPaths(ctx).lakeRoot).registerMetadataViews();
-      },
+      (runs) => registerRunTables(ctx, runs),
     );
     cached = ctx;
     return cached;
@@ -157,7 +153,7 @@ export async function run(
   io: CliIo,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<number> {
-  const journal = new RunJournal();
+  const journal = new RunJournal(commandLine(argv));
   const program = buildProgram(io, signal, journal);
   try {
     if (argv.length <= 2) {

@@ -22,6 +22,7 @@ import {
   type GlueClient,
   type PartitionInput,
   type StorageDescriptor,
+  type Table,
   type TableInput,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
@@ -46,6 +47,23 @@ const PARQUET = {
   OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
   SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
 };
+
+/** Newline-delimited JSON (one record per line), read by Athena's OpenX JSON SerDe. */
+const JSON_LINES = {
+  InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  SerdeInfo: {
+    SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+    // A row that does not parse is an error to see, not a silent null.
+    Parameters: { 'ignore.malformed.json': 'FALSE' },
+  },
+};
+
+/** An unpartitioned table over JSON lines (the runs and validation tables). */
+export interface JsonLinesTable {
+  title: string;
+  columns: readonly { name: string; type: string; description: string }[];
+}
 
 export interface GluePartition {
   programYear: number;
@@ -150,23 +168,71 @@ export class GlueCatalog {
   async ensureTable(table: string, location: string): Promise<'created' | 'updated' | 'unchanged'> {
     await this.ensureDatabase();
     const wanted = this.tableInput(table, location);
+    return this.upsertTable(
+      wanted,
+      (current) => current.Parameters?.['contract.version'] === this.contract.contractVersion,
+    );
+  }
+
+  /**
+   * Creates the table, or updates it when its location, columns or what `sameAlso` checks differ from
+   * the wanted definition.
+   */
+  private async upsertTable(
+    wanted: TableInput,
+    sameAlso: (current: Table) => boolean,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
+    const name = wanted.Name!;
+    const columns = (t: { Columns?: Column[] | undefined } | undefined) =>
+      JSON.stringify(t?.Columns?.map((c) => [c.Name, c.Type]));
     try {
       const { Table } = await this.client.send(
-        new GetTableCommand({ DatabaseName: this.database, Name: table }),
+        new GetTableCommand({ DatabaseName: this.database, Name: name }),
       );
       const same =
-        Table?.StorageDescriptor?.Location === location &&
-        Table?.Parameters?.['contract.version'] === this.contract.contractVersion &&
-        JSON.stringify(Table?.StorageDescriptor?.Columns?.map((c) => [c.Name, c.Type])) ===
-          JSON.stringify(wanted.StorageDescriptor?.Columns?.map((c) => [c.Name, c.Type]));
+        Table !== undefined &&
+        Table.StorageDescriptor?.Location === wanted.StorageDescriptor?.Location &&
+        columns(Table.StorageDescriptor) === columns(wanted.StorageDescriptor) &&
+        sameAlso(Table);
       if (same) return 'unchanged';
       await this.client.send(new UpdateTableCommand({ DatabaseName: this.database, TableInput: wanted }));
       return 'updated';
     } catch (e) {
-      if (!(e instanceof EntityNotFoundException)) throw this.error(e, `table ${this.database}.${table}`);
+      if (!(e instanceof EntityNotFoundException)) throw this.error(e, `table ${this.database}.${name}`);
       await this.client.send(new CreateTableCommand({ DatabaseName: this.database, TableInput: wanted }));
       return 'created';
     }
+  }
+
+  /** Creates or updates an unpartitioned JSON-lines table (e.g. `_runs`) over the folder at `location`. */
+  async ensureJsonTable(
+    name: string,
+    table: JsonLinesTable,
+    location: string,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
+    await this.ensureDatabase();
+    const wanted: TableInput = {
+      Name: name,
+      Description: table.title,
+      TableType: 'EXTERNAL_TABLE',
+      Parameters: { classification: 'json' },
+      PartitionKeys: [],
+      StorageDescriptor: {
+        Columns: table.columns.map((c) => ({
+          Name: c.name,
+          Type: c.type,
+          Comment: c.description.slice(0, 255),
+        })),
+        Location: location,
+        ...JSON_LINES,
+      },
+    };
+    return this.upsertTable(
+      wanted,
+      (current) =>
+        current.StorageDescriptor?.SerdeInfo?.SerializationLibrary ===
+        JSON_LINES.SerdeInfo.SerializationLibrary,
+    );
   }
 
   /** Registers partitions idempotently (chunks of 100; existing ones updated only if their location differs). */

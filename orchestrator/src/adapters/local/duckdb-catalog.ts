@@ -12,6 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
+import { duckDbType, RUN_TABLES } from '../../domain/run-tables.js';
 import type { PartitionRegistration, RegisteredPartition, TableCatalog } from '../../ports/table-catalog.js';
 
 export const SCHEMA = 'open_payments';
@@ -60,36 +61,22 @@ export class DuckDbCatalog implements TableCatalog {
   }
 
   /**
-   * `_runs` (one row per run summary) and `_validation` (one row per check) over the JSON the runs
-   * wrote, so run history and data-quality results can be queried like the data. Each view exists once
-   * its files do (DuckDB binds a glob when the view is created).
+   * `_runs` and `_validation` over the JSON lines the runs wrote under metadata/tables/ (columns as
+   * declared in domain/run-tables.ts, the same as the Glue tables on aws), so run history and
+   * data-quality results can be queried like the data. Each view exists once its files do (DuckDB
+   * binds a glob when the view is created).
    */
   async registerMetadataViews(): Promise<void> {
-    const runs = join(this.lakeRoot, 'metadata', 'runs', '*', 'summary.json');
-    const checks = join(this.lakeRoot, 'metadata', 'validation', 'open_payments', '*', '*.json');
     await this.withConnection(async (c) => {
-      const exists = async (glob: string) =>
-        Number(
-          (
-            await c.runAndReadAll(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`)
-          ).getRowObjectsJS()[0]?.['n'],
-        ) > 0;
-      if (await exists(runs)) {
-        await c.run(`CREATE OR REPLACE VIEW ${SCHEMA}._runs AS
-          SELECT runId AS run_id, kind, command, programYear AS program_year, status,
-                 startedAt::TIMESTAMP AS started_at, finishedAt::TIMESTAMP AS finished_at, durationMs AS duration_ms,
-                 costUsd AS cost_usd, tables, error
-          FROM read_json(${sqlString(runs)}, columns = {runId: 'VARCHAR', kind: 'VARCHAR', command: 'VARCHAR',
-            programYear: 'INTEGER', status: 'VARCHAR', startedAt: 'VARCHAR', finishedAt: 'VARCHAR',
-            durationMs: 'BIGINT', costUsd: 'DOUBLE', tables: 'JSON', error: 'JSON'})`);
-      }
-      if (await exists(checks)) {
-        await c.run(`CREATE OR REPLACE VIEW ${SCHEMA}._validation AS
-          SELECT runId AS run_id, dataset, programYear AS program_year, validatedAt::TIMESTAMP AS validated_at,
-                 c ->> 'check' AS "check", c ->> 'status' AS status, c ->> 'detail' AS detail,
-                 c -> 'observed' AS observed, c -> 'expected' AS expected
-          FROM read_json(${sqlString(checks)}, columns = {runId: 'VARCHAR', dataset: 'VARCHAR', programYear: 'INTEGER',
-            validatedAt: 'VARCHAR', checks: 'JSON[]'}), unnest(checks) AS t(c)`);
+      for (const [name, table] of Object.entries(RUN_TABLES)) {
+        const glob = join(this.lakeRoot, ...table.prefix.split('/').filter(Boolean), '*.json');
+        const found = await c.runAndReadAll(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`);
+        if (Number(found.getRowObjectsJS()[0]?.['n']) === 0) continue;
+        const columns = table.columns
+          .map((col) => `"${col.name}": ${sqlString(duckDbType(col.type))}`)
+          .join(', ');
+        await c.run(`CREATE OR REPLACE VIEW ${SCHEMA}."${name}" AS
+          SELECT * FROM read_json(${sqlString(glob)}, format = 'newline_delimited', columns = {${columns}})`);
       }
     });
   }

@@ -128,8 +128,11 @@ async function runYear(
 ): Promise<YearOutcome> {
   const runId = newRun(ctx);
   const outcome: YearOutcome = { year, dataset: opts.dataset, status: 'done', runId, steps: [] };
+  // pipeline.json follows the year as it goes (status `running`, the step under way), so a pipeline
+  // killed mid-step still says how far it got; the end rewrites it with the outcome.
+  const begin = (name: string) => stepStarted(ctx, outcome, name);
   const step = (name: string, stepRunId: string | undefined, status: string) => {
-    outcome.steps.push({ step: name, runId: stepRunId, status });
+    Object.assign(outcome.steps.at(-1)!, { runId: stepRunId, status });
     ctx.reporter.event({
       level: 'info',
       code: `pipeline.${name}`,
@@ -140,7 +143,8 @@ async function runYear(
   const datasets = opts.dataset === 'all' ? undefined : [opts.dataset as DatasetId];
   try {
     await withWriterLocks(ctx, { year, tables: [opts.dataset], runId, command: 'pipeline' }, async () => {
-      const ingested = await ingestUseCase(ctx, newRun(ctx)).run({
+      await begin('ingest');
+      const ingested = await ingestUseCase(ctx, newRun(ctx, 'ingest')).run({
         dataset: opts.dataset,
         year,
         source: parseSource(sourceForYear(opts.source, year)),
@@ -149,13 +153,15 @@ async function runYear(
       });
       step('ingest', ingested.runId, ingested.status);
 
+      await begin('upload');
       const uploaded = await upload(
         { year, dataset: opts.dataset },
         { from: landingStore(ctx), to: objectStore(ctx), reporter: ctx.reporter, signal: ctx.signal },
       );
       step('upload', undefined, uploaded.status);
 
-      outcome.transform = await submitUseCase(ctx, newRun(ctx), runner).run({
+      await begin('transform');
+      outcome.transform = await submitUseCase(ctx, newRun(ctx, 'submit transform'), runner).run({
         job: jobNamed('transform'),
         year,
         datasets,
@@ -164,10 +170,12 @@ async function runYear(
       });
       step('transform', outcome.transform.runId, outcome.transform.status);
 
-      outcome.validation = await validateUseCase(ctx, newRun(ctx)).run({ year, datasets });
+      await begin('validate');
+      outcome.validation = await validateUseCase(ctx, newRun(ctx, 'validate')).run({ year, datasets });
       step('validate', outcome.validation.runId, 'passed');
     });
   } catch (e) {
+    for (const s of outcome.steps) if (s.status === 'running') s.status = 'failed';
     if (rethrow || ctx.signal.aborted) {
       await writeSummary(ctx, opts, { ...outcome, status: 'failed', error: toOrchestratorError(e).toJSON() });
       throw e;
@@ -186,7 +194,30 @@ async function runYear(
   return outcome;
 }
 
-async function writeSummary(ctx: CommandContext, opts: { dataset: string }, o: YearOutcome): Promise<void> {
+/** A step begins: recorded in the year's pipeline.json (status `running`) before any of its work. */
+async function stepStarted(
+  ctx: CommandContext,
+  o: YearOutcome,
+  step: string,
+): Promise<YearOutcome['steps'][number]> {
+  const entry = { step, status: 'running' };
+  o.steps.push(entry);
+  await writeSummary(ctx, { dataset: o.dataset }, { ...o, status: 'running' });
+  ctx.reporter.event({
+    level: 'info',
+    code: 'pipeline.step',
+    message: `${o.year} ${step}: started`,
+    data: { year: o.year, step },
+  });
+  ctx.journal.checkpoint();
+  return entry;
+}
+
+async function writeSummary(
+  ctx: CommandContext,
+  opts: { dataset: string },
+  o: Omit<YearOutcome, 'status'> & { status: YearOutcome['status'] | 'running' },
+): Promise<void> {
   const summary = {
     kind: 'pipeline',
     runId: o.runId,
@@ -205,8 +236,17 @@ async function writeSummary(ctx: CommandContext, opts: { dataset: string }, o: Y
  * the pipeline. The step is recorded in the year's summary.
  */
 async function analytics(ctx: CommandContext, o: YearOutcome): Promise<DbtBuildOutcome> {
-  const dbt = await dbtBuild(ctx, { whenReady: true });
-  o.steps.push({ step: 'dbt', status: dbt.status });
+  const dbtStep = await stepStarted(ctx, o, 'dbt');
+  const dbt = await dbtBuild(ctx, { whenReady: true }).catch(async (e: unknown) => {
+    dbtStep.status = 'failed';
+    await writeSummary(
+      ctx,
+      { dataset: o.dataset },
+      { ...o, status: 'failed', error: toOrchestratorError(e).toJSON() },
+    );
+    throw e;
+  });
+  dbtStep.status = dbt.status;
   await writeSummary(ctx, { dataset: o.dataset }, o);
   return dbt;
 }
