@@ -84,7 +84,33 @@ describe('terraform/ references (offline stand-in for terraform validate)', () =
   });
 });
 
+/**
+ * The Spark each EMR release runs (AWS, "EMR Serverless <release>" / "Spark release history"): the
+ * fact that ties the release label to pyspark. Add the new release here when versions.json moves.
+ */
+const EMR_SPARK: Record<string, string> = {
+  'emr-7.9.0': '3.5.5',
+  'emr-7.10.0': '3.5.5',
+  'emr-7.12.0': '3.5.6',
+};
+
 describe('version alignment', () => {
+  it('one Spark everywhere: EMR release label ↔ pinned pyspark ↔ local-spark image', () => {
+    const root = resolve(TF_ROOT, '..');
+    const spark = EMR_SPARK[versions.emrReleaseLabel];
+    expect(spark, `Spark of ${versions.emrReleaseLabel}`).toBe((versions as { spark?: string }).spark);
+    const pyspark = /^pyspark==(\S+)$/m.exec(
+      readFileSync(join(root, 'python/requirements.txt'), 'utf8'),
+    )?.[1];
+    expect(pyspark).toBe(spark);
+    expect(readFileSync(join(root, 'local-spark/Dockerfile'), 'utf8')).toMatch(
+      new RegExp(`apache/spark:${spark!.replaceAll('.', '\\.')}-`),
+    );
+    expect(readFileSync(join(root, 'orchestrator/src/config/schema.ts'), 'utf8')).toContain(
+      `.default('${versions.emrReleaseLabel}')`,
+    );
+  });
+
   it('the emr_serverless release label defaults to versions.json emrReleaseLabel', () => {
     const v = config('modules/emr_serverless').cfg.variable['release_label'];
     expect(v?.['default']).toBe(versions.emrReleaseLabel);
