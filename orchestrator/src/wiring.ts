@@ -211,13 +211,15 @@ const JOB_TABLES = Object.fromEntries(
   JOBS.flatMap((j) => (j.kind === 'sql' ? [[j.name, { title: j.description, columns: j.columns }]] : [])),
 );
 
+/** The aws target's Glue database, with the contract's tables and the SQL jobs' tables. */
+function glueCatalog(ctx: CommandContext): GlueCatalog {
+  const { aws } = ctx.config;
+  return new GlueCatalog(clientsOf(aws).glue, aws.glueDatabase, CONTRACT, JOB_TABLES);
+}
+
 /** The catalog: a DuckDB file in the lake locally, the Glue Data Catalog on aws. */
 export function tableCatalog(ctx: CommandContext): TableCatalog {
-  if (ctx.config.target === 'aws') {
-    const { aws } = ctx.config;
-    const glue = new GlueCatalog(clientsOf(aws).glue, aws.glueDatabase, CONTRACT, JOB_TABLES);
-    return new GlueTableCatalog(glue, s3Store(ctx));
-  }
+  if (ctx.config.target === 'aws') return new GlueTableCatalog(glueCatalog(ctx), s3Store(ctx));
   return new DuckDbCatalog(localPaths(ctx).lakeRoot);
 }
 
@@ -289,8 +291,7 @@ export function withWriterLocks<T>(
 export async function registerRunTables(ctx: CommandContext, runs: RunSummary[]): Promise<void> {
   await writeRunTableRows(objectStore(ctx), runs, (runId) => lake.runFile(runId, 'validation.json'));
   if (ctx.config.target === 'aws') {
-    const { aws } = ctx.config;
-    const glue = new GlueCatalog(clientsOf(aws).glue, aws.glueDatabase, CONTRACT, JOB_TABLES);
+    const glue = glueCatalog(ctx);
     const store = s3Store(ctx);
     for (const [name, table] of Object.entries(RUN_TABLES))
       await glue.ensureJsonTable(name, table, store.uri(table.prefix));

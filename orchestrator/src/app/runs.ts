@@ -62,21 +62,6 @@ export async function runIds(store: ObjectStore): Promise<string[]> {
 }
 
 export async function summarizeRun(store: ObjectStore, runId: string): Promise<RunSummary | undefined> {
-  const summary = await summarizeRecords(store, runId);
-  if (!summary) return undefined;
-  // A run whose command never said how it ended is running, or was killed: its writer tells which.
-  const command = summary.command$;
-  delete summary.command$;
-  if (command && command['exitCode'] === undefined && summary.status === 'running')
-    summary.status = writerGone(command) ? 'interrupted' : 'running';
-  return summary;
-}
-
-/** The run as its own records tell it (manifest, validation, pipeline or backfill summary, command.json). */
-async function summarizeRecords(
-  store: ObjectStore,
-  runId: string,
-): Promise<(RunSummary & { command$?: Json | undefined }) | undefined> {
   const prefix = lake.runFile(runId, 'x').slice(0, -1);
   const files: string[] = [];
   for await (const o of store.list(prefix)) files.push(o.key.slice(prefix.length));
@@ -84,7 +69,26 @@ async function summarizeRecords(
   files.sort();
   const read = (name: string) => (files.includes(name) ? readRecord<Json>(store, prefix + name) : undefined);
   const command = await read('command.json');
-  const base = { runId, startedAt: runIdTime(runId), files, tables: [] as RunTable[], command$: command };
+  const summary = await summarizeRecords({ runId, files, read, command });
+  // A run whose command never said how it ended is running, or was killed: its writer tells which.
+  if (command && command['exitCode'] === undefined && summary.status === 'running')
+    summary.status = writerGone(command) ? 'interrupted' : 'running';
+  return summary;
+}
+
+/** The run as its own records tell it (manifest, validation, pipeline or backfill summary, command.json). */
+async function summarizeRecords({
+  runId,
+  files,
+  read,
+  command,
+}: {
+  runId: string;
+  files: string[];
+  read: (name: string) => Promise<Json | undefined> | undefined;
+  command: Json | undefined;
+}): Promise<RunSummary> {
+  const base = { runId, startedAt: runIdTime(runId), files, tables: [] as RunTable[] };
 
   const manifest = await read('manifest.json');
   if (manifest?.['kind'] === 'submit') {

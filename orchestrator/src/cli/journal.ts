@@ -126,16 +126,15 @@ export class RunJournal {
 
   private commandRecord(runId: string): string {
     const step = this.runs.get(runId) || undefined;
-    const record = this.outcome
-      ? { ...this.outcome, ...(step ? { step } : {}), startedAt: this.startedAt, ...self() }
-      : {
-          name: this.commandName,
-          ...(step ? { step } : {}),
-          ...(this.commandLine ? { command: this.commandLine } : {}),
-          status: 'running',
-          startedAt: this.startedAt,
-          ...self(),
-        };
+    // While running: who runs it (a reader tells a live run from a killed one); at the end: how it ended.
+    const record = {
+      name: this.commandName,
+      ...(step ? { step } : {}),
+      ...(this.commandLine ? { command: this.commandLine } : {}),
+      ...(this.outcome ?? { status: 'running' }),
+      startedAt: this.startedAt,
+      ...self(),
+    };
     return `${JSON.stringify(redact(record), null, 2)}\n`;
   }
 
