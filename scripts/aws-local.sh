@@ -37,6 +37,8 @@ source "$root/scripts/aws-local.versions"
 LOG_NAME=aws-local
 # shellcheck source=scripts/lib/log.sh
 source "$root/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/go-tool.sh
+source "$root/scripts/lib/go-tool.sh"
 
 cache_dir="$(op_cache_dir)"
 tools_dir="$cache_dir/tools"
@@ -51,50 +53,12 @@ access_key="${AWS_LOCAL_ACCESS_KEY_ID:-op-local-access-key}"
 secret_key="${AWS_LOCAL_SECRET_ACCESS_KEY:-op-local-secret-key}"
 start_timeout="${AWS_LOCAL_START_TIMEOUT:-60}"
 
-# Take an exclusive lock on FILE for the rest of the shell: parallel test files may call `start` at once
-# on a cold cache, and two concurrent `go install`s or venv builds into one directory would corrupt it.
-with_lock() {
-  mkdir -p "$(dirname "$1")"
-  exec 9>"$1"
-  if command -v flock >/dev/null 2>&1; then flock 9; fi
-}
-
 # --- install ----------------------------------------------------------------------------------------
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-
+# CGO_ENABLED=0 (op_go_install): the posix backend needs no C (xattrs go through x/sys); only optional
+# RDMA/CUDA object clients use cgo. -X main.Version makes `versitygw --version` report the pin, not "git".
 install_versitygw() {
-  if [ -x "$vgw_bin" ] && [ -f "$vgw_dir/.complete" ]; then
-    say "versitygw $VERSITYGW_VERSION up to date ($vgw_bin)"
-    return
-  fi
-  command -v go >/dev/null 2>&1 ||
-    die 3 "Go >= $VERSITYGW_GO_MIN is needed to build versitygw $VERSITYGW_VERSION (go install from the module proxy); install Go and rerun"
-  local gov
-  gov="$(go env GOVERSION | sed 's/^go//')"
-  version_ge "$gov" "$VERSITYGW_GO_MIN" ||
-    die 3 "versitygw $VERSITYGW_VERSION needs Go >= $VERSITYGW_GO_MIN, found go$gov"
-  say "building versitygw $VERSITYGW_VERSION with go$gov (first time only: a few minutes, mostly compiling on 2 cores)"
-  # Build into a scratch dir next to the target and rename it into place, so an interrupted build
-  # never leaves a directory that looks installed.
-  local tmp="$tools_dir/.versitygw-$VERSITYGW_VERSION.$$"
-  rm -rf "$tmp" && mkdir -p "$tmp/bin"
-  local log="$tools_dir/versitygw-$VERSITYGW_VERSION.build.log"
-  # CGO_ENABLED=0: the posix backend needs no C (xattrs go through x/sys); only optional RDMA/CUDA
-  # object clients use cgo. A static binary also keeps working if the C toolchain or libc changes.
-  # Run from the scratch dir so no go.mod/go.work of the caller's working directory is involved.
-  # -X main.Version makes `versitygw --version` report the pin instead of "git".
-  if ! (cd "$tmp" && CGO_ENABLED=0 GOBIN="$tmp/bin" go install -trimpath \
-    -ldflags "-s -w -X main.Version=$VERSITYGW_VERSION -X main.Build=go-install" \
-    "$VERSITYGW_MODULE/cmd/versitygw@$VERSITYGW_VERSION") >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    rm -rf "$tmp"
-    die 1 "go install $VERSITYGW_MODULE/cmd/versitygw@$VERSITYGW_VERSION failed (full log: $log)"
-  fi
-  go version -m "$tmp/bin/versitygw" | sed '1s|^[^:]*:|versitygw:|' >"$tmp/BUILDINFO"
-  touch "$tmp/.complete"
-  rm -rf "$vgw_dir"
-  mv "$tmp" "$vgw_dir"
-  say "installed $vgw_bin"
+  op_go_install versitygw "$VERSITYGW_VERSION" "$VERSITYGW_MODULE/cmd/versitygw" "$VERSITYGW_GO_MIN" "$vgw_dir" \
+    "-s -w -X main.Version=$VERSITYGW_VERSION -X main.Build=go-install"
 }
 
 install_moto() {
@@ -107,17 +71,7 @@ install_moto() {
 
 cmd_install() {
   with_lock "$tools_dir/.aws-local-install.lock"
-  # The venv (mostly downloads) is built while Go compiles (mostly CPU), so the two overlap. Both run as background jobs (where `set -e` still holds, unlike in `(…) || …`),
-  # and both are waited for, so a failure of one never leaves the other running unattended.
-  local vgw_job moto_job rc=0 rc_moto=0
-  install_versitygw &
-  vgw_job=$!
-  install_moto &
-  moto_job=$!
-  wait "$vgw_job" || rc=$?
-  wait "$moto_job" || rc_moto=$?
-  [ $rc -eq 0 ] || exit $rc
-  [ $rc_moto -eq 0 ] || exit $rc_moto
+  op_both install_versitygw install_moto
 }
 
 moto_server_bin() { printf '%s/bin/moto_server\n' "$(op_venv_path venv-aws "$aws_req" "$aws_cons")"; }

@@ -29,6 +29,8 @@ source "$root/scripts/terraform-tools.versions"
 LOG_NAME=terraform-tools
 # shellcheck source=scripts/lib/log.sh
 source "$root/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/go-tool.sh
+source "$root/scripts/lib/go-tool.sh"
 
 cache_dir="$(op_cache_dir)"
 tools_dir="$cache_dir/tools"
@@ -43,44 +45,10 @@ export CHECKPOINT_DISABLE=1
 # A TF_CLI_CONFIG_FILE naming a missing file only makes every command print a warning: drop it.
 if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then unset TF_CLI_CONFIG_FILE; fi
 
-# Exclusive lock for the rest of the shell (two concurrent `go install`s into one dir would corrupt it).
-with_lock() {
-  mkdir -p "$(dirname "$1")"
-  exec 9>"$1"
-  if command -v flock >/dev/null 2>&1; then flock 9; fi
-}
-
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-
 # --- install ----------------------------------------------------------------------------------------
+# CGO_ENABLED=0 and -s -w as HashiCorp's release builds.
 install_terraform() {
-  if [ -x "$tf_bin" ] && [ -f "$tf_dir/.complete" ]; then
-    say "terraform $TERRAFORM_VERSION up to date ($tf_bin)"
-    return
-  fi
-  command -v go >/dev/null 2>&1 ||
-    die 3 "Go >= $TERRAFORM_GO_MIN is needed to build terraform $TERRAFORM_VERSION (go install from the module proxy); install Go and rerun"
-  local gov
-  gov="$(go env GOVERSION | sed 's/^go//')"
-  version_ge "$gov" "$TERRAFORM_GO_MIN" || die 3 "terraform $TERRAFORM_VERSION needs Go >= $TERRAFORM_GO_MIN, found go$gov"
-  say "building terraform $TERRAFORM_VERSION with go$gov (first time only: several minutes of compiling on 2 cores)"
-  # Scratch dir renamed into place: an interrupted build never looks installed.
-  local tmp="$tools_dir/.terraform-$TERRAFORM_VERSION.$$"
-  rm -rf "$tmp" && mkdir -p "$tmp/bin"
-  local log="$tools_dir/terraform-$TERRAFORM_VERSION.build.log"
-  # CGO_ENABLED=0 as HashiCorp's release builds; run from the scratch dir so no go.mod/go.work of the
-  # caller is involved.
-  if ! (cd "$tmp" && CGO_ENABLED=0 GOBIN="$tmp/bin" go install -trimpath -ldflags "-s -w" \
-    "$TERRAFORM_MODULE@$TERRAFORM_VERSION") >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    rm -rf "$tmp"
-    die 1 "go install $TERRAFORM_MODULE@$TERRAFORM_VERSION failed (full log: $log)"
-  fi
-  go version -m "$tmp/bin/terraform" | sed '1s|^[^:]*:|terraform:|' >"$tmp/BUILDINFO"
-  touch "$tmp/.complete"
-  rm -rf "$tf_dir"
-  mv "$tmp" "$tf_dir"
-  say "installed $tf_bin ($("$tf_bin" version | head -n1))"
+  op_go_install terraform "$TERRAFORM_VERSION" "$TERRAFORM_MODULE" "$TERRAFORM_GO_MIN" "$tf_dir" "-s -w"
 }
 
 install_checkov() {
@@ -93,17 +61,7 @@ install_checkov() {
 
 cmd_install() {
   with_lock "$tools_dir/.terraform-tools-install.lock"
-  # Compiling (CPU) and the venv (downloads) overlap; both are waited for, so a failure of one never
-  # leaves the other running unattended.
-  local tf_job ck_job rc=0 rc_ck=0
-  install_terraform &
-  tf_job=$!
-  install_checkov &
-  ck_job=$!
-  wait "$tf_job" || rc=$?
-  wait "$ck_job" || rc_ck=$?
-  [ $rc -eq 0 ] || exit $rc
-  [ $rc_ck -eq 0 ] || exit $rc_ck
+  op_both install_terraform install_checkov
 }
 
 need_terraform() { [ -x "$tf_bin" ] && [ -f "$tf_dir/.complete" ] || (cmd_install); }
