@@ -32,7 +32,6 @@ import type { CommandContext } from './cli/context.js';
 import type { Config } from './config/schema.js';
 import { CONTRACT } from './domain/contract/index.js';
 import { OrchestratorError } from './domain/errors.js';
-import { lake } from './domain/lake.js';
 import { RUN_TABLES } from './domain/run-tables.js';
 import type { ArchiveReader } from './ports/fetching.js';
 import type { ObjectStore } from './ports/object-store.js';
@@ -289,7 +288,7 @@ export function withWriterLocks<T>(
  * Athena); locally the DuckDB catalog's views read the run folders.
  */
 export async function registerRunTables(ctx: CommandContext, runs: RunSummary[]): Promise<void> {
-  await writeRunTableRows(objectStore(ctx), runs, (runId) => lake.runFile(runId, 'validation.json'));
+  await writeRunTableRows(objectStore(ctx), runs);
   if (ctx.config.target === 'aws') {
     const glue = glueCatalog(ctx);
     const store = s3Store(ctx);

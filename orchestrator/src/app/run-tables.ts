@@ -2,6 +2,7 @@
  * The rows of the catalog's run tables (`_runs`, `_validation`; declared in domain/run-tables.ts):
  * built from a run's summary and validation record, written as JSON lines under metadata/tables/.
  */
+import { lake } from '../domain/lake.js';
 import { RUN_TABLES } from '../domain/run-tables.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { readRecord } from './lake-records.js';
@@ -56,18 +57,14 @@ const ndjson = (rows: Json[]) => `${rows.map((r) => JSON.stringify(r)).join('\n'
  * Writes (or rewrites: a run's rows are replaced as it goes from running to its outcome) the table rows
  * of these runs. Returns the keys written.
  */
-export async function writeRunTableRows(
-  store: ObjectStore,
-  summaries: RunSummary[],
-  validationKey: (runId: string) => string,
-): Promise<string[]> {
+export async function writeRunTableRows(store: ObjectStore, summaries: RunSummary[]): Promise<string[]> {
   const keys: string[] = [];
   for (const s of summaries) {
     const runKey = `${RUN_TABLES._runs.prefix}${s.runId}.json`;
     await store.put(runKey, ndjson([runRow(s)]));
     keys.push(runKey);
     if (s.kind !== 'validate') continue;
-    const record = await readRecord<Json>(store, validationKey(s.runId));
+    const record = await readRecord<Json>(store, lake.runFile(s.runId, 'validation.json'));
     const rows = record ? validationRows(record) : [];
     if (rows.length === 0) continue;
     const key = `${RUN_TABLES._validation.prefix}${s.runId}.json`;
