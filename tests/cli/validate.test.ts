@@ -87,6 +87,7 @@ describe('validate', () => {
       'general curated.reconciled',
       'general curated.catalog_rows',
       'general curated.nulls',
+      'general curated.null_rates',
       'general curated.amount',
       'general curated.removed',
       'general curated.date_in_year',
@@ -143,6 +144,21 @@ describe('validate', () => {
       'general curated.nulls',
       'general curated.removed',
     ]);
+  });
+
+  it('a key column gone null beyond its contract ceiling fails curated.null_rates, with the rate', async () => {
+    const file = keep(parquetOf(general));
+    // recipient_state may be null on 2% of rows (addresses abroad); blank it on every tenth row.
+    await rewriteParquet(
+      file,
+      (from) => `SELECT * EXCLUDE (rn)
+          REPLACE (CASE WHEN rn % 10 = 0 THEN NULL ELSE recipient_state END AS recipient_state)
+        FROM (SELECT *, row_number() OVER () AS rn FROM ${from})`,
+    );
+    const v = failedChecks(['--dataset', 'general']);
+    expect(v.code).toBe(EXIT_CODES.job.code);
+    expect(v.failed).toEqual(['general curated.null_rates']);
+    expect(v.message).toMatch(/recipient_state (9\.\d|10\.\d)% \(max 2\.0%\)/);
   });
 
   it('asks for a pipeline run when nothing was published for the year', () => {

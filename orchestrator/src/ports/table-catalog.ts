@@ -33,8 +33,14 @@ export interface TableCatalog {
    */
   nullCounts(table: string, programYear: number, columns: string[]): Promise<Record<string, number>>;
   /**
-   * SQL over the catalog's tables (`open_payments.<table>`), where the CLI has an engine at hand:
-   * DuckDB locally. Absent on AWS (that engine is Athena), so checks that need it are skipped there.
+   * The questions `validate` asks of one partition's data. Locally DuckDB answers them in SQL; on
+   * aws the Parquet files under the partition's Glue location are read column by column (only the
+   * columns asked for), so the checks run the same on both targets without a query engine.
    */
-  query?(sql: string): Promise<Record<string, unknown>[]>;
+  /** Exact sum of a decimal column, as text with two decimals ("1234.50"). */
+  sumDecimal(table: string, programYear: number, column: string): Promise<string>;
+  /** Rows whose date column falls in a year other than the partition's program year. */
+  countOutsideYear(table: string, programYear: number, dateColumn: string): Promise<number>;
+  /** Rows whose `key` value also appears in `other`'s partition of the same program year. */
+  countSharedKeys(table: string, other: string, programYear: number, key: string): Promise<number>;
 }

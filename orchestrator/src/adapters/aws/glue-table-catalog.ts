@@ -4,9 +4,10 @@
  * parameters. Row counts come from the Parquet footers on S3 (two ranged reads per file, no data
  * scanned): the staged output before publishing, and the files under the location Glue gives for a
  * partition afterwards — which proves the catalog points at the rows the job wrote. (An Athena
- * `count(*)` would prove the same through a query engine, at a query's cost and latency.)
+ * `count(*)` would prove the same through a query engine, at a query's cost and latency.) The value
+ * checks of `validate` read only the columns they need, a row group at a time.
  */
-import { parquetMetadataAsync } from 'hyparquet';
+import { type AsyncBuffer, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { lake } from '../../domain/lake.js';
 import type { ObjectInfo } from '../../ports/object-store.js';
 import type { PartitionRegistration, RegisteredPartition, TableCatalog } from '../../ports/table-catalog.js';
@@ -99,16 +100,71 @@ export class GlueTableCatalog implements TableCatalog {
     return Object.fromEntries([...nulls].filter((e): e is [string, number] => e[1] !== undefined));
   }
 
+  async sumDecimal(table: string, programYear: number, column: string): Promise<string> {
+    // Whole cents as a bigint: hyparquet hands decimals over as numbers (exact to the cent for any
+    // amount a decimal(18,2) holds), and the sum of a year's millions of rows must not drift.
+    let cents = 0n;
+    for await (const rows of this.columnRows(table, programYear, [column])) {
+      for (const [v] of rows) if (v !== null && v !== undefined) cents += BigInt(Math.round(Number(v) * 100));
+    }
+    const sign = cents < 0n ? '-' : '';
+    const abs = cents < 0n ? -cents : cents;
+    return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+  }
+
+  async countOutsideYear(table: string, programYear: number, dateColumn: string): Promise<number> {
+    let n = 0;
+    for await (const rows of this.columnRows(table, programYear, [dateColumn])) {
+      for (const [v] of rows) if (v instanceof Date && v.getUTCFullYear() !== programYear) n++;
+    }
+    return n;
+  }
+
+  async countSharedKeys(table: string, other: string, programYear: number, key: string): Promise<number> {
+    const keys = new Set<unknown>();
+    for await (const rows of this.columnRows(other, programYear, [key])) for (const [v] of rows) keys.add(v);
+    let n = 0;
+    for await (const rows of this.columnRows(table, programYear, [key])) {
+      for (const [v] of rows) if (v !== null && v !== undefined && keys.has(v)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * The asked-for columns of one partition, a row group at a time (bounded memory whatever the
+   * partition's size; only those columns' pages are fetched).
+   */
+  private async *columnRows(table: string, programYear: number, columns: string[]) {
+    const location = (await this.glue.locations(table)).get(programYear);
+    if (location === undefined) return;
+    for await (const { file, metadata } of this.parquetFiles(this.keyOf(location))) {
+      let rowStart = 0;
+      for (const group of metadata.row_groups) {
+        const rowEnd = rowStart + Number(group.num_rows);
+        const rows = await new Promise<unknown[][]>((resolve, reject) => {
+          parquetRead({ file, metadata, columns, rowStart, rowEnd, onComplete: resolve }).catch(reject);
+        });
+        yield rows;
+        rowStart = rowEnd;
+      }
+    }
+  }
+
   private async *footers(prefix: string) {
+    for await (const { metadata } of this.parquetFiles(prefix)) yield metadata;
+  }
+
+  private async *parquetFiles(prefix: string) {
     for await (const o of this.objects.list(prefix)) {
       if (!o.key.endsWith('.parquet')) continue;
-      yield await parquetMetadataAsync({
+      const file: AsyncBuffer = {
         byteLength: o.size,
         slice: async (start, end) => {
           const b = await this.objects.getRange(o.key, start, end ?? o.size);
           return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
         },
-      });
+      };
+      yield { file, metadata: await parquetMetadataAsync(file) };
     }
   }
 

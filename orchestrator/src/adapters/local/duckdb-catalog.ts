@@ -19,6 +19,7 @@ export const SCHEMA = 'open_payments';
 const LOCK_WAIT_MS = 60_000;
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export class DuckDbCatalog implements TableCatalog {
   readonly location: string;
@@ -94,7 +95,6 @@ export class DuckDbCatalog implements TableCatalog {
 
   async nullCounts(table: string, programYear: number, columns: string[]): Promise<Record<string, number>> {
     if (columns.length === 0) return {};
-    const quote = (c: string) => `"${c.replaceAll('"', '""')}"`;
     const sql = `SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE ${quote(c)} IS NULL) AS c${i}`).join(', ')}
                  FROM ${SCHEMA}.${table} WHERE program_year = $year`;
     const row = await this.withConnection(
@@ -103,8 +103,29 @@ export class DuckDbCatalog implements TableCatalog {
     return Object.fromEntries(columns.map((c, i) => [c, Number(row?.[`c${i}`] ?? 0)]));
   }
 
-  async query(sql: string): Promise<Record<string, unknown>[]> {
-    return this.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS());
+  async sumDecimal(table: string, programYear: number, column: string): Promise<string> {
+    return this.withConnection(async (c) => {
+      const reader = await c.runAndReadAll(
+        `SELECT coalesce(sum(${quote(column)}), 0)::DECIMAL(38,2)::VARCHAR AS total FROM ${SCHEMA}.${table} WHERE program_year = $year`,
+        { year: programYear },
+      );
+      return String(reader.getRowObjectsJS()[0]?.['total'] ?? '0.00');
+    });
+  }
+
+  async countOutsideYear(table: string, programYear: number, dateColumn: string): Promise<number> {
+    return this.count(
+      `SELECT count(*) AS n FROM ${SCHEMA}.${table} WHERE program_year = $year AND year(${quote(dateColumn)}) <> $year`,
+      { year: programYear },
+    );
+  }
+
+  async countSharedKeys(table: string, other: string, programYear: number, key: string): Promise<number> {
+    return this.count(
+      `SELECT count(*) AS n FROM ${SCHEMA}.${table} t
+       WHERE t.program_year = $year AND ${quote(key)} IN (SELECT ${quote(key)} FROM ${SCHEMA}.${other} WHERE program_year = $year)`,
+      { year: programYear },
+    );
   }
 
   private count(sql: string, params: Record<string, number>): Promise<number> {

@@ -57,6 +57,13 @@ describe('dbt sources from the contract', () => {
         accepted_values: expect.objectContaining({ config: { severity: 'warn' } }),
       }),
     );
+    // The contract's null-rate ceilings become the project's own generic test.
+    expect(tests('general', 'recipient_state')).toEqual([
+      { op_null_rate_at_most: { arguments: { max_rate: 0.02 }, config: { severity: 'warn' } } },
+    ]);
+    expect(tests('ownership', 'recipient_state')).toEqual([
+      { op_null_rate_at_most: { arguments: { max_rate: 0.02 }, config: { severity: 'warn' } } },
+    ]);
   });
 
   it('detects drift: a contract with one more column renders a different file', () => {

@@ -37,6 +37,12 @@ interface SourceColumnYaml {
 function columnTests(dataset: DatasetSpec, column: CuratedColumn): Test[] {
   const tests: Test[] = [];
   if (!column.nullable) tests.push('not_null');
+  // A warning here: `orchestrator validate` is the gate for null rates (it fails the pipeline before
+  // dbt runs); dbt reports them again without holding every mart back for one key column.
+  if (column.maxNullRate !== undefined)
+    tests.push({
+      op_null_rate_at_most: { arguments: { max_rate: column.maxNullRate }, config: { severity: 'warn' } },
+    });
   for (const rule of dataset.rules) {
     if (rule.check.kind !== 'accepted_values' || rule.check.column !== column.name) continue;
     // A hard rule quarantined every other value, so one in curated is a bug (error); a soft rule

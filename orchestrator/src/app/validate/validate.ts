@@ -1,8 +1,7 @@
 /**
  * `orchestrator validate --year Y [--dataset …]`: checks what the lake holds for a program year against
- * what ingest and the transform recorded, with the data itself wherever the target lets the CLI read
- * it. Each check passes, fails, or is skipped with the reason (e.g. a query the aws target would run
- * on Athena). Results go to metadata/validation/… and the run's folder; any failure is an error that
+ * what ingest and the transform recorded, and reads the data itself through the catalog. Each check passes, fails, or is skipped with the reason (e.g. no removed/deleted file for the
+ * year). Results go to metadata/validation/… and the run's folder; any failure is an error that
  * lists the failed checks.
  *
  * Checks per dataset (those with a published transform for the year):
@@ -11,12 +10,13 @@
  *   curated.reconciled     rows in = curated + rejected + removed, and = the audited count
  *   curated.catalog_rows   the catalog returns the rows the job published
  *   curated.nulls          no nulls in the contract's non-nullable columns
+ *   curated.null_rates     key nullable columns stay under the contract's maxNullRate
  *   curated.amount         the curated amount total equals the job's own total, to the cent
  *   curated.removed        no curated record is one the publication removed or deleted
  *   curated.date_in_year   rows dated outside the program year are exactly those flagged for it
  */
 import { CONTRACT_VERSION } from '../../domain/contract/index.js';
-import type { Contract, DatasetId } from '../../domain/contract/types.js';
+import type { Contract, CuratedColumn, DatasetId } from '../../domain/contract/types.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { lake } from '../../domain/lake.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -201,12 +201,13 @@ export class Validate {
     add('curated.catalog_rows', rows === m.rowsOut, `${catalog.location} returns ${rows}`, rows, m.rowsOut);
 
     const spec = this.deps.contract.datasets.find((d) => d.id === dataset);
-    const required = (spec?.curated ?? [])
-      .filter((c) => !c.nullable && !(spec?.partitionKeys ?? []).includes(c.name))
-      .map((c) => c.name);
-    const nulls = await catalog.nullCounts(dataset, year, required);
+    const columns = (spec?.curated ?? []).filter((c) => !(spec?.partitionKeys ?? []).includes(c.name));
+    const required = columns.filter((c) => !c.nullable).map((c) => c.name);
+    const rated = columns.filter((c) => c.nullable && c.maxNullRate !== undefined);
+    // One call for both checks: on aws it reads every Parquet footer of the partition.
+    const nulls = await catalog.nullCounts(dataset, year, [...required, ...rated.map((c) => c.name)]);
     const unknown = required.filter((c) => !(c in nulls));
-    const withNulls = Object.entries(nulls).filter(([, n]) => n > 0);
+    const withNulls = required.flatMap((c) => ((nulls[c] ?? 0) > 0 ? [[c, nulls[c]] as const] : []));
     add(
       'curated.nulls',
       unknown.length === required.length && required.length > 0 ? 'skip' : withNulls.length === 0,
@@ -215,60 +216,43 @@ export class Validate {
         : `${required.length - unknown.length} non-nullable column(s) without nulls${unknown.length ? `; no statistics for ${unknown.join(', ')}` : ''}`,
       Object.fromEntries(withNulls),
     );
+    if (rated.length > 0) add(...nullRates(rated, nulls, rows));
 
-    const query = catalog.query?.bind(catalog);
-    const table = `open_payments.${dataset}`;
+    // The data itself, read through the catalog (DuckDB SQL locally, the Parquet columns on aws).
     const amount = AMOUNT[dataset];
     if (amount && m.amounts?.['curated'] !== undefined) {
-      if (!query) add('curated.amount', 'skip', 'needs a SQL engine over the lake (Athena on aws)');
-      else {
-        const [row] = await query(
-          `SELECT coalesce(sum(${amount}), 0)::DECIMAL(38,2)::VARCHAR AS total FROM ${table} WHERE program_year = ${year}`,
-        );
-        const total = String(row?.['total']);
-        add(
-          'curated.amount',
-          cents(total) === cents(m.amounts['curated']),
-          `sum of ${amount}`,
-          total,
-          m.amounts['curated'],
-        );
-      }
+      const total = await catalog.sumDecimal(dataset, year, amount);
+      add(
+        'curated.amount',
+        cents(total) === cents(m.amounts['curated']),
+        `sum of ${amount}`,
+        total,
+        m.amounts['curated'],
+      );
     }
 
     if (REMOVABLE.has(dataset)) {
       const removed = await this.json<TransformRecord>(lake.transformRecord('removed_deleted', year));
       if (!removed) add('curated.removed', 'skip', 'no removed/deleted file published for the year');
-      else if (!query) add('curated.removed', 'skip', 'needs a SQL engine over the lake (Athena on aws)');
       else {
-        const [row] = await query(
-          `SELECT count(*)::INTEGER AS n FROM ${table} c
-           JOIN open_payments.removed_deleted r ON r.record_id = c.record_id AND r.program_year = c.program_year
-           WHERE c.program_year = ${year}`,
-        );
-        const n = Number(row?.['n']);
+        const n = await catalog.countSharedKeys(dataset, 'removed_deleted', year, 'record_id');
         add('curated.removed', n === 0, `${n} curated row(s) listed as removed/deleted`, n, 0);
       }
     }
 
     const date = DATE[dataset];
-    if (date) {
-      const flagged = m.flagged?.['PAYMENT_DATE_OUTSIDE_PROGRAM_YEAR'];
-      if (!query || flagged === undefined)
-        add('curated.date_in_year', 'skip', 'needs a SQL engine over the lake (Athena on aws)');
-      else {
-        const [row] = await query(
-          `SELECT count(*)::INTEGER AS n FROM ${table} WHERE program_year = ${year} AND year(${date}) <> ${year}`,
-        );
-        const n = Number(row?.['n']);
-        add(
-          'curated.date_in_year',
-          n === flagged,
-          `rows dated outside ${year} (flagged, not dropped)`,
-          n,
-          flagged,
-        );
-      }
+    const flagged = m.flagged?.['PAYMENT_DATE_OUTSIDE_PROGRAM_YEAR'];
+    if (date && flagged === undefined)
+      add('curated.date_in_year', 'skip', 'the job recorded no count of rows flagged for their date');
+    else if (date && flagged !== undefined) {
+      const n = await catalog.countOutsideYear(dataset, year, date);
+      add(
+        'curated.date_in_year',
+        n === flagged,
+        `rows dated outside ${year} (flagged, not dropped)`,
+        n,
+        flagged,
+      );
     }
     for (const c of out) {
       this.deps.reporter.event({
@@ -284,6 +268,40 @@ export class Validate {
   private json<T>(key: string): Promise<T | undefined> {
     return readRecord<T>(this.deps.store, key);
   }
+}
+
+/**
+ * The null-rate check's verdict: each rated column's share of nulls against its ceiling. Columns the
+ * catalog has no statistics for are named; with none known at all the check is skipped.
+ */
+function nullRates(
+  rated: CuratedColumn[],
+  nulls: Record<string, number>,
+  rows: number,
+): [
+  check: string,
+  pass: boolean | 'skip',
+  detail: string,
+  observed: Record<string, number>,
+  expected: Record<string, number>,
+] {
+  const known = rated.filter((c) => c.name in nulls);
+  const rate = (c: CuratedColumn) => (rows === 0 ? 0 : (nulls[c.name] ?? 0) / rows);
+  const over = known.filter((c) => rate(c) > (c.maxNullRate ?? 1));
+  const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 && x > 0 ? 3 : 1)}%`;
+  const show = (cs: CuratedColumn[]) =>
+    cs.map((c) => `${c.name} ${pct(rate(c))} (max ${pct(c.maxNullRate ?? 1)})`).join(', ');
+  const missing = rated.filter((c) => !(c.name in nulls)).map((c) => c.name);
+  return [
+    'curated.null_rates',
+    known.length === 0 ? 'skip' : over.length === 0,
+    (over.length
+      ? `over their ceiling: ${show(over)}`
+      : `${known.length} key column(s) within ceiling: ${show(known)}`) +
+      (missing.length ? `; no statistics for ${missing.join(', ')}` : ''),
+    Object.fromEntries(known.map((c) => [c.name, Number(rate(c).toFixed(6))])),
+    Object.fromEntries(known.map((c) => [c.name, c.maxNullRate ?? 1])),
+  ];
 }
 
 /** "12.30" and "12.3" are the same amount: compare in cents. */

@@ -30,6 +30,25 @@ describe('dataset contract', () => {
     });
   });
 
+  it('puts null-rate ceilings on nullable key columns that every era of the dataset publishes', () => {
+    const rated = CONTRACT.datasets.flatMap((d) =>
+      d.curated.filter((c) => c.maxNullRate !== undefined).map((c) => ({ d, c })),
+    );
+    expect(rated.map(({ d, c }) => `${d.id}.${c.name} ${c.maxNullRate}`)).toContain(
+      'general.recipient_state 0.02',
+    );
+    for (const { d, c } of rated) {
+      // A non-nullable column already has a ceiling of 0 (curated.nulls); a column an era lacks would be
+      // all null in that era's years, failing the check on data that is as published.
+      expect(c.nullable, `${d.id}.${c.name}`).toBe(true);
+      for (const era of d.eras)
+        expect(
+          era.columns.some((s) => s.curated === c.name),
+          `${era.id} has ${c.name}`,
+        ).toBe(true);
+    }
+  });
+
   it('maps every source column of every era to a curated column, or drops it with a reason', () => {
     for (const era of allEras) {
       const curated = new Set(datasetSpec(CONTRACT, era.dataset).curated.map((c) => c.name));

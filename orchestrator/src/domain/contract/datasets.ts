@@ -46,6 +46,7 @@ function erasOf(dataset: DatasetId): Era[] {
 interface ColumnOverride {
   type?: CuratedType;
   nullable?: boolean;
+  maxNullRate?: number;
   description?: string;
 }
 
@@ -73,6 +74,7 @@ function curatedFrom(eras: Era[], overrides: Record<string, ColumnOverride>): Cu
       name,
       type: o.type ?? 'string',
       nullable: o.nullable ?? true,
+      ...(o.maxNullRate !== undefined ? { maxNullRate: o.maxNullRate } : {}),
       description: o.description ? `${o.description} ${origin}` : origin,
     };
   });
@@ -118,10 +120,25 @@ const PAYMENT_OVERRIDES: Record<string, ColumnOverride> = {
   covered_recipient_npi: {
     description: 'National Provider Identifier (10 digits, text); absent before the PY2015 archive.',
   },
+  // Null-rate ceilings for key columns every layout publishes: CMS fills them on (nearly) every record,
+  // so a partition where they go null points at a mis-mapped layout or a truncated source.
   covered_recipient_type: {
+    maxNullRate: 0.001,
     description: 'Physician, Non-Physician Practitioner (2021+) or Teaching Hospital.',
   },
-  nature_of_payment_or_transfer_of_value: { description: 'Nature of payment, e.g. Food and Beverage.' },
+  nature_of_payment_or_transfer_of_value: {
+    maxNullRate: 0.001,
+    description: 'Nature of payment, e.g. Food and Beverage.',
+  },
+  applicable_manufacturer_or_applicable_gpo_making_payment_name: {
+    maxNullRate: 0.001,
+    description: 'Name of the paying manufacturer or GPO, as it was at the time of payment.',
+  },
+  recipient_state: {
+    // Recipients abroad have a province instead of a state: a few per cent at most.
+    maxNullRate: 0.02,
+    description: 'Two-letter US state of the recipient (empty for addresses abroad).',
+  },
   related_product_indicator: {
     description:
       'Yes/No from 2016; the 2013–15 Product_Indicator values (Covered, Non-Covered, Combination, None) are kept as published.',

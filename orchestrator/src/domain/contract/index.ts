@@ -7,7 +7,7 @@ import { LINEAGE_COLUMNS } from './lineage.js';
 import { type Contract, Contract as ContractSchema, type DatasetId, type DatasetSpec } from './types.js';
 
 /** Bump on any change to the exported JSON: major = breaking for consumers, minor = additive. */
-export const CONTRACT_VERSION = '1.1.0';
+export const CONTRACT_VERSION = '1.2.0';
 
 export const CONTRACT: Contract = ContractSchema.parse({
   contractVersion: CONTRACT_VERSION,

@@ -24,6 +24,11 @@ export const CuratedColumn = z.object({
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/),
   type: CuratedType,
   nullable: z.boolean(),
+  /**
+   * For a nullable key column: the largest share of null values a published partition may hold
+   * before `orchestrator validate` fails it (a layout mapped wrongly shows up as a column gone null).
+   */
+  maxNullRate: z.number().min(0).max(1).optional(),
   description: z.string().min(1),
 });
 export type CuratedColumn = z.infer<typeof CuratedColumn>;
