@@ -350,6 +350,21 @@ describe('failure drills: kill the pipeline at each step, rerun', () => {
       `SELECT status, len(tables)::INT AS steps FROM open_payments._runs WHERE run_id = '${out.runId}'`,
     );
     expect(runRow).toEqual({ status: 'done', steps: 5 });
+    // The killed runs have their rows too, written by the commands after them: interrupted.
+    const killedRows = await query<{ run_id: string; status: string }>(
+      join(lake, 'metadata/catalog/lake.duckdb'),
+      `SELECT run_id, status FROM open_payments._runs WHERE run_id IN (${Object.values(killed)
+        .map((k) => `'${k.runId}'`)
+        .join(', ')}) ORDER BY run_id`,
+    );
+    expect(killedRows).toEqual(
+      Object.values(killed)
+        .map((k) => ({ run_id: k.runId, status: 'interrupted' }))
+        .sort((a, b) => a.run_id.localeCompare(b.run_id)),
+    );
+    expect(
+      existsSync(join(lake, 'metadata/open-runs')) ? readdirSync(join(lake, 'metadata/open-runs')) : [],
+    ).toEqual([]);
 
     // runs show: the killed runs still say interrupted and where; the last run says what it found done.
     for (const [step, run] of Object.entries(killed)) {

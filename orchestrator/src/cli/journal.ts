@@ -7,6 +7,12 @@
  * command.json is written as soon as the run starts (status `running`, with host and pid, so a reader
  * can tell a live run from a dead one), and the events are checkpointed while the command works.
  * The end rewrites all three with the outcome.
+ *
+ * The catalog's `_runs` rows are written at the end, which a killed command never reaches. So each run
+ * also leaves an open-run marker (metadata/open-runs/) that its end removes; every later command's end
+ * looks at the markers left, and writes the rows of the runs whose process is gone (`interrupted`,
+ * or whatever their folder says if they got further), then removes those markers. A marker of a run
+ * on another host stays until a command on that host (the only one that can tell) sweeps it.
  */
 import { self } from '../app/liveness.js';
 import { type RunSummary, summarizeRun } from '../app/runs.js';
@@ -43,7 +49,13 @@ export class RunJournal {
    */
   track(runId: string, step = ''): string {
     this.runs.set(runId, step);
-    this.enqueue((store) => store.put(lake.runFile(runId, 'command.json'), this.commandRecord(runId)));
+    this.enqueue(async (store) => {
+      await store.put(lake.runFile(runId, 'command.json'), this.commandRecord(runId));
+      await store.put(
+        lake.openRun(runId),
+        `${JSON.stringify({ runId, startedAt: this.startedAt, ...self() })}\n`,
+      );
+    });
     if (!this.timer && this.target) {
       this.timer = setInterval(() => this.checkpoint(), CHECKPOINT_MS);
       this.timer.unref();
@@ -98,7 +110,28 @@ export class RunJournal {
       await store.put(lake.runFile(runId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
       summaries.push(summary);
     }
-    await this.target.after?.(summaries);
+    const ended = await this.endedElsewhere(store);
+    await this.target.after?.([...summaries, ...ended.map((e) => e.summary)]);
+    // Only once the rows are written: a kill before this leaves the markers for the next command.
+    for (const runId of this.runs.keys()) await store.delete(lake.openRun(runId));
+    for (const e of ended) await store.delete(e.marker);
+  }
+
+  /**
+   * Runs of earlier commands that will never write their own rows: their marker is still there but
+   * their folder no longer reads `running` (the writer is gone, or it ended and died before removing
+   * the marker). A marker whose run folder is gone is dropped.
+   */
+  private async endedElsewhere(store: ObjectStore): Promise<{ marker: string; summary: RunSummary }[]> {
+    const out: { marker: string; summary: RunSummary }[] = [];
+    for await (const o of store.list(lake.openRunsPrefix)) {
+      const runId = /run_id=([^/]+)\.json$/.exec(o.key)?.[1];
+      if (!runId || this.runs.has(runId)) continue;
+      const summary = await summarizeRun(store, runId);
+      if (!summary) await store.delete(o.key);
+      else if (summary.status !== 'running') out.push({ marker: o.key, summary });
+    }
+    return out;
   }
 
   /** New events since the last checkpoint, to every run folder (also on a timer, and at a pipeline's steps). */

@@ -114,6 +114,12 @@ export const lake = {
     ['metadata', 'ingest', SOURCE, '_archives', `${segment('identity hash', identityHash)}.json`].join('/'),
   runFile: (runId: string, file: string) =>
     ['metadata', 'runs', `run_id=${segment('run id', runId)}`, segment('file name', file)].join('/'),
+  /**
+   * A run that started and has not yet written its `_runs` row: the end of a command removes it, so
+   * what is left names runs that died without a word (see cli/journal.ts).
+   */
+  openRunsPrefix: 'metadata/open-runs/',
+  openRun: (runId: string) => ['metadata', 'open-runs', `run_id=${segment('run id', runId)}.json`].join('/'),
   /** The lease of the one writer of a table's program year, or of a whole table (see app/locks.ts). */
   lock: (table: string, programYear?: number) =>
     [

@@ -258,7 +258,7 @@ data "aws_iam_policy_document" "orchestrator_s3" {
   }
 
   # Replaced staging chunks, staged output once published, the curated partition being replaced,
-  # released lock objects under metadata/locks/.
+  # released lock objects under metadata/locks/, open-run markers under metadata/open-runs/.
   statement {
     sid     = "DeleteReplacedObjects"
     actions = ["s3:DeleteObject"]
