@@ -247,6 +247,7 @@ describe('the aws target end to end (S3 server, EMR Serverless emulator, Glue on
       'general raw.sha256': 'pass',
       'general staging.records': 'pass',
       'general curated.reconciled': 'pass',
+      'general rejected.rows': 'pass',
       'general curated.catalog_rows': 'pass',
       'general curated.nulls': 'pass',
       'general curated.null_rates': 'pass',

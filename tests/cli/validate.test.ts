@@ -85,6 +85,7 @@ describe('validate', () => {
       'general raw.sha256',
       'general staging.records',
       'general curated.reconciled',
+      'general rejected.rows',
       'general curated.catalog_rows',
       'general curated.nulls',
       'general curated.null_rates',
@@ -118,6 +119,16 @@ describe('validate', () => {
     const chunk = join(folder, readdirSync(folder)[0]!);
     rmSync(keep(chunk));
     expect(failedChecks(['--dataset', 'research']).failed).toEqual(['research staging.records']);
+  });
+
+  it('quarantined rows lost after publishing fail rejected.rows', () => {
+    const root = join(lake, 'staging/rejected/open_payments/general/program_year=2023');
+    const [run] = readdirSync(root);
+    const file = parquetOf(join(root, run!));
+    rmSync(keep(file));
+    const v = failedChecks(['--dataset', 'general']);
+    expect(v.failed).toEqual(['general rejected.rows']);
+    expect(v.message).toMatch(/general rejected\.rows: \d+ quarantined row\(s\) under staging\/rejected\//);
   });
 
   it('curated rows lost after publishing fail the catalog count and the amount to the cent', async () => {

@@ -8,6 +8,7 @@
  *   raw.sha256             the raw object's sha256 = the ingest audit's
  *   staging.records        staging chunks exist and their records add up to the audited count
  *   curated.reconciled     rows in = curated + rejected + removed, and = the audited count
+ *   rejected.rows          the quarantine files of the publishing run hold the rows it rejected
  *   curated.catalog_rows   the catalog returns the rows the job published
  *   curated.nulls          no nulls in the contract's non-nullable columns
  *   curated.null_rates     key nullable columns stay under the contract's maxNullRate
@@ -197,6 +198,18 @@ export class Validate {
       accounted,
       m.rowsIn,
     );
+    // The quarantine holds the rows the job said it rejected (every row accounted for in the lake).
+    const rejectedPrefix = lake.rejectedPrefix(dataset, year, transform.runId);
+    const rejectedRows = (await this.hasParquet(rejectedPrefix))
+      ? await catalog.countParquetRows(rejectedPrefix)
+      : 0;
+    add(
+      'rejected.rows',
+      rejectedRows === (m.rowsRejected ?? 0),
+      `${rejectedRows} quarantined row(s) under ${rejectedPrefix}`,
+      rejectedRows,
+      m.rowsRejected ?? 0,
+    );
     const rows = await catalog.countRows(dataset, year);
     add('curated.catalog_rows', rows === m.rowsOut, `${catalog.location} returns ${rows}`, rows, m.rowsOut);
 
@@ -263,6 +276,11 @@ export class Validate {
       });
     }
     return out;
+  }
+
+  private async hasParquet(prefix: string): Promise<boolean> {
+    for await (const o of this.deps.store.list(prefix)) if (o.key.endsWith('.parquet')) return true;
+    return false;
   }
 
   private json<T>(key: string): Promise<T | undefined> {
