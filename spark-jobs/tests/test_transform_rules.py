@@ -250,6 +250,23 @@ def test_text_with_newlines_quotes_and_commas_is_kept_inside(spark, spec_for) ->
     assert curated["covered_recipient_last_name"] == "O'BRIEN"  # an apostrophe inside is no artefact
 
 
+def test_cleanup_trims_java_whitespace_at_both_ends_and_strips_one_leading_artefact_first(spark, spec_for) -> None:
+    # Java's \\s at either end (space, tab, newline, vertical tab, form feed, carriage return), never
+    # inside; an artefact prefix (tab or apostrophe) is stripped before trimming, and flagged.
+    spec = spec_for("general")
+    rows = [
+        general(recipient_city=" \t\x0b\f\r\nNEW  YORK\r\n\x0b "),
+        general(recipient_city="\t 'ALBANY"),
+        general(recipient_city="'\tUTICA "),
+        general(recipient_city="\u00a0ROME"),  # a no-break space is not \\s: kept
+        general(recipient_city=" \t "),  # nothing left: null
+    ]
+    classified = classify([judged(spark, spec, "general_91", rows)], spec)
+    curated = {r[ROW_NUMBER]: r for r in curated_frame(classified, spec).collect()}
+    assert [curated[i]["recipient_city"] for i in range(1, 6)] == ["NEW  YORK", "'ALBANY", "UTICA", "\u00a0ROME", None]
+    assert [curated[i][DQ_FLAGS] for i in range(1, 6)] == [[], ["LEADING_ARTIFACT"], ["LEADING_ARTIFACT"], [], []]
+
+
 def test_placeholder_in_a_rejected_row_is_not_counted_as_a_curated_flag(spark, spec_for) -> None:
     spec = spec_for("general")
     classified = classify([judged(spark, spec, "general_91", [general(total_amount_of_payment_usdollars="#REF!")])], spec)
