@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { spawnCollect } from '../helpers.js';
 
 export const AWS_LOCAL_SCRIPT = resolve(import.meta.dirname, '../../scripts/aws-local.sh');
@@ -109,4 +110,14 @@ export async function startLocalAws(opts: StartLocalAwsOptions = {}): Promise<Lo
       return stopping;
     },
   };
+}
+
+/** An S3 client of the local S3 server (path-style: versitygw serves no bucket subdomains). */
+export function localS3Client(aws: LocalAws): S3Client {
+  return new S3Client({
+    endpoint: aws.s3Endpoint,
+    region: aws.region,
+    credentials: aws.credentials,
+    forcePathStyle: true,
+  });
 }

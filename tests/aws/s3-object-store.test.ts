@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../orchestrator/src/adapters/aws/s3-object-store.js';
 import { ObjectExistsError } from '../../orchestrator/src/adapters/object-store-rules.js';
-import { type LocalAws, startLocalAws } from '../aws-local/endpoints.js';
+import { type LocalAws, localS3Client, startLocalAws } from '../aws-local/endpoints.js';
 
 let aws: LocalAws;
 let client: S3Client;
@@ -22,12 +22,7 @@ const RAW = 'raw/open_payments/general/program_year=2023/publication=2024-06-30/
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  client = new S3Client({
-    endpoint: aws.s3Endpoint,
-    region: aws.region,
-    credentials: aws.credentials,
-    forcePathStyle: true,
-  });
+  client = localS3Client(aws);
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
 }, 600_000);
 

@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GlueCatalog } from '../../orchestrator/src/adapters/aws/glue-catalog.js';
@@ -18,7 +18,7 @@ import { DuckDbCatalog } from '../../orchestrator/src/adapters/local/duckdb-cata
 import { CONTRACT } from '../../orchestrator/src/domain/contract/index.js';
 import { lake } from '../../orchestrator/src/domain/lake.js';
 import type { TableCatalog } from '../../orchestrator/src/ports/table-catalog.js';
-import { type LocalAws, startLocalAws } from '../aws-local/endpoints.js';
+import { type LocalAws, localS3Client, startLocalAws } from '../aws-local/endpoints.js';
 import { tempDir } from '../helpers.js';
 
 const YEAR = 2023;
@@ -73,12 +73,7 @@ async function register(catalogs: TableCatalog[], store: S3ObjectStore, table: s
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  s3 = new S3Client({
-    endpoint: aws.s3Endpoint,
-    region: aws.region,
-    credentials: aws.credentials,
-    forcePathStyle: true,
-  });
+  s3 = localS3Client(aws);
   const bucket = 'op-catalogs-agree';
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const store = new S3ObjectStore({

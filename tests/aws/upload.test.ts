@@ -6,10 +6,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../orchestrator/src/domain/errors.js';
-import { type LocalAws, startLocalAws } from '../aws-local/endpoints.js';
+import { type LocalAws, localS3Client, startLocalAws } from '../aws-local/endpoints.js';
 import { generateSample, runCliAsync, tempDir } from '../helpers.js';
 
 let aws: LocalAws;
@@ -18,12 +23,7 @@ const bucket = 'op-upload-test';
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  s3 = new S3Client({
-    endpoint: aws.s3Endpoint,
-    region: aws.region,
-    credentials: aws.credentials,
-    forcePathStyle: true,
-  });
+  s3 = localS3Client(aws);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 }, 600_000);
 
