@@ -25,7 +25,7 @@ export interface TableCatalog {
   partitions(table?: string): Promise<RegisteredPartition[]>;
   /** Rows the catalog's table returns for one partition (reads the data: proves it is queryable). */
   countRows(table: string, programYear: number): Promise<number>;
-  /** Rows in the Parquet files under a lake prefix, before it is published (reads the files). */
+  /** Rows in the Parquet files under a lake prefix, e.g. before it is published (0 when it holds none). */
   countParquetRows(prefix: string): Promise<number>;
   /**
    * Null values per column in one partition (a query, or the Parquet statistics); a column the

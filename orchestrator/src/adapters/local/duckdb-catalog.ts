@@ -90,6 +90,9 @@ export class DuckDbCatalog implements TableCatalog {
 
   async countParquetRows(prefix: string): Promise<number> {
     const glob = join(this.lakeRoot, ...prefix.split('/').filter(Boolean), '**', '*.parquet');
+    // read_parquet refuses a glob that matches nothing; no file holds no rows (as on S3).
+    const files = await this.count(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`, {});
+    if (files === 0) return 0;
     return this.count(`SELECT count(*) AS n FROM read_parquet(${sqlString(glob)})`, {});
   }
 

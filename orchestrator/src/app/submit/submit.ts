@@ -612,8 +612,7 @@ export class Submit {
     }
     if (plan.expectedRowsIn !== undefined && m.rowsIn !== plan.expectedRowsIn)
       problems.push(`the job read ${m.rowsIn} rows but the ingest audit counted ${plan.expectedRowsIn}`);
-    const hasStaged = await this.hasObjects(plan.stagedPartitionKey);
-    const staged = hasStaged ? await this.deps.catalog.countParquetRows(plan.stagedPartitionKey) : 0;
+    const staged = await this.deps.catalog.countParquetRows(plan.stagedPartitionKey);
     if (staged !== m.rowsOut)
       problems.push(`the staged Parquet holds ${staged} rows but the metrics say ${m.rowsOut}`);
     if (problems.length) {

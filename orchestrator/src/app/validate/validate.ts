@@ -1,8 +1,8 @@
 /**
  * `orchestrator validate --year Y [--dataset …]`: checks what the lake holds for a program year against
- * what ingest and the transform recorded, and reads the data itself through the catalog. Each check passes, fails, or is skipped with the reason (e.g. no removed/deleted file for the
- * year). Results go to metadata/validation/… and the run's folder; any failure is an error that
- * lists the failed checks.
+ * what ingest and the transform recorded, and reads the data itself through the catalog. Each check
+ * passes, fails, or is skipped with the reason (e.g. no removed/deleted file for the year). Results go
+ * to metadata/validation/… and the run's folder; any failure is an error that lists the failed checks.
  *
  * Checks per dataset (those with a published transform for the year):
  *   raw.sha256             the raw object's sha256 = the ingest audit's
@@ -200,9 +200,7 @@ export class Validate {
     );
     // The quarantine holds the rows the job said it rejected (every row accounted for in the lake).
     const rejectedPrefix = lake.rejectedPrefix(dataset, year, transform.runId);
-    const rejectedRows = (await this.hasParquet(rejectedPrefix))
-      ? await catalog.countParquetRows(rejectedPrefix)
-      : 0;
+    const rejectedRows = await catalog.countParquetRows(rejectedPrefix);
     add(
       'rejected.rows',
       rejectedRows === (m.rowsRejected ?? 0),
@@ -257,7 +255,7 @@ export class Validate {
     const flagged = m.flagged?.['PAYMENT_DATE_OUTSIDE_PROGRAM_YEAR'];
     if (date && flagged === undefined)
       add('curated.date_in_year', 'skip', 'the job recorded no count of rows flagged for their date');
-    else if (date && flagged !== undefined) {
+    else if (date) {
       const n = await catalog.countOutsideYear(dataset, year, date);
       add(
         'curated.date_in_year',
@@ -276,11 +274,6 @@ export class Validate {
       });
     }
     return out;
-  }
-
-  private async hasParquet(prefix: string): Promise<boolean> {
-    for await (const o of this.deps.store.list(prefix)) if (o.key.endsWith('.parquet')) return true;
-    return false;
   }
 
   private json<T>(key: string): Promise<T | undefined> {
