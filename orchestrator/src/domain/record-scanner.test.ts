@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from './csv.js';
-import { RecordScanner } from './record-scanner.js';
+import { RecordScanner, unquoteField } from './record-scanner.js';
 
 interface Found {
   bytes: Buffer;
@@ -77,5 +78,114 @@ describe('record scanner', () => {
     const { s, records } = scan('a,b,c\n', 2);
     expect(s.header).toEqual(['a', 'b', 'c']);
     expect(records).toEqual([]);
+  });
+});
+
+/**
+ * The scanner's rules, one byte at a time (slow and plain, so it can be trusted): a quote toggles
+ * quoting, commas / LF / CR count only outside quotes, a record ends at LF, CRLF or a lone CR, and a
+ * file's last record may lack a line ending unless it was cut inside quotes.
+ */
+function referenceRecords(bytes: Buffer, captureIndex: number[]) {
+  const records: { end: number; fields: number; captured: (string | undefined)[] }[] = [];
+  let inQuotes = false;
+  let field = 0;
+  let fieldStart = 0;
+  let recordStart = 0;
+  let captured: (string | undefined)[] = captureIndex.map(() => undefined);
+  const endField = (at: number) => {
+    captureIndex.forEach((k, s) => {
+      if (k === field) captured[s] = unquoteField(bytes.toString('utf8', fieldStart, at));
+    });
+  };
+  const finish = (end: number) => {
+    records.push({ end, fields: field + 1, captured });
+    captured = captureIndex.map(() => undefined);
+    field = 0;
+    fieldStart = recordStart = end;
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x22) inQuotes = !inQuotes;
+    else if (inQuotes) continue;
+    else if (b === 0x2c) {
+      endField(i);
+      field++;
+      fieldStart = i + 1;
+    } else if (b === 0x0a || b === 0x0d) {
+      endField(i);
+      if (b === 0x0d && bytes[i + 1] === 0x0a) i++;
+      finish(i + 1);
+    }
+  }
+  if (!inQuotes && recordStart < bytes.length) {
+    endField(bytes.length);
+    finish(bytes.length);
+  }
+  return { records, inQuotes };
+}
+
+/** A small deterministic generator (the same cases on every run). */
+function random(seed: number) {
+  let x = seed;
+  return (n: number) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x % n;
+  };
+}
+
+describe('record scanner against a byte-at-a-time reference', () => {
+  const ALPHABET = ['"', '"', ',', ',', ',', '\n', '\r', '\r\n', 'a', 'b', '7', 'é', ' '];
+  const header = 'a,b,c,d,e\n';
+
+  it('agrees on record ends, field counts, captures and cut-off files for 400 random files and chunkings', () => {
+    const next = random(42);
+    for (let n = 0; n < 400; n++) {
+      let text = header;
+      const length = next(600);
+      for (let i = 0; i < length; i++) text += ALPHABET[next(ALPHABET.length)];
+      const bytes = Buffer.from(text, 'utf8');
+      const want = referenceRecords(bytes, [1, 3]);
+      const chunk = [1, 2, 5, 63, 64, 65, 1 << 20][next(7)]!;
+      const { s, records } = scan(bytes, chunk, ['b', 'd']);
+      let end = header.length;
+      const got = records.map((r) => {
+        end += r.bytes.length;
+        return { end, fields: r.fields, captured: r.captured };
+      });
+      expect({ n, chunk, records: got }).toEqual({ n, chunk, records: want.records.slice(1) });
+      expect(s.unterminatedQuote).toBe(want.inQuotes);
+    }
+  });
+
+  it('agrees on a chunk larger than the kernel input with more records than its output holds', () => {
+    // 5 MB in one chunk: two kernel pieces, ~80,000 records (the output holds 16,384 at a time), and
+    // records with quoted CR / LF cut by the piece boundary.
+    const rows: string[] = [header];
+    for (let i = 0, size = 0; size < 5 << 20; i++) {
+      size +=
+        rows[
+          rows.push(
+            `${i},"${i % 7 === 0 ? 'x\r\ny' : 'v'}",${i % 3 === 0 ? '""""' : ''},2023,"z"${i % 5 === 0 ? '\r\n' : '\n'}`.repeat(
+              50,
+            ),
+          ) - 1
+        ]!.length;
+    }
+    const bytes = Buffer.from(rows.join(''), 'utf8');
+    const want = referenceRecords(bytes, [1, 3]).records.slice(1);
+    const { records } = scan(bytes, bytes.length, ['b', 'd']);
+    expect(records).toHaveLength(want.length);
+    expect(records.map((r) => r.fields)).toEqual(want.map((r) => r.fields));
+    expect(records.map((r) => r.captured)).toEqual(want.map((r) => r.captured));
+  });
+});
+
+describe('record scanner kernel', () => {
+  it('is the assembly of record-scan.wat (run `node scripts/build-wasm.mjs` after editing it)', async () => {
+    const script = new URL('../../../scripts/build-wasm.mjs', import.meta.url).href;
+    const { generatedModule } = (await import(script)) as { generatedModule: () => Promise<string> };
+    const committed = readFileSync(new URL('./record-scan.wasm.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(await generatedModule());
   });
 });

@@ -1,6 +1,17 @@
 /** Getting source files onto local disk: resumable downloads and safe archive extraction. */
 import type { Reporter } from './reporter.js';
 
+/**
+ * Receives a download's bytes as they reach the disk, so they can be processed while the rest arrives
+ * (the ingest audits them in a worker thread). Bytes come in file order from byte 0, including those
+ * kept from an earlier run; a failing write stops the download with that error.
+ */
+export interface DownloadSink {
+  write(chunk: Buffer): Promise<void>;
+  /** The download starts over from byte 0 (the remote file changed): forget every byte written. */
+  reset(): Promise<void>;
+}
+
 export interface DownloadRequest {
   url: string;
   /** Final path; partial bytes live next to it until the download is complete and verified. */
@@ -9,6 +20,7 @@ export interface DownloadRequest {
   signal?: AbortSignal | undefined;
   maxAttempts?: number | undefined;
   stallTimeoutMs?: number | undefined;
+  sink?: DownloadSink | undefined;
 }
 
 export interface DownloadedFile {

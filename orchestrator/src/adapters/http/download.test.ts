@@ -324,6 +324,67 @@ describe('download', () => {
     expect(s.cms.bytesServed(s.path)).toBe(MiB - 654_321);
   });
 
+  describe('sink (the ingest audits a CSV while it downloads)', () => {
+    /** Records what a download hands its sink: the bytes since the last reset, and the resets. */
+    function recordingSink() {
+      const sink = {
+        parts: [] as Buffer[],
+        resets: 0,
+        write: async (chunk: Buffer) => {
+          sink.parts.push(Buffer.from(chunk));
+        },
+        reset: async () => {
+          sink.parts = [];
+          sink.resets++;
+        },
+        bytes: () => Buffer.concat(sink.parts),
+      };
+      return sink;
+    }
+
+    it('gets every byte in order, including those kept from an earlier run', async () => {
+      const s = await setup();
+      const head = await fetch(s.url, { method: 'HEAD' });
+      writeFileSync(s.part, readFileSync(s.src).subarray(0, 654_321));
+      writeFileSync(
+        s.meta,
+        JSON.stringify({ url: s.url, etag: head.headers.get('etag'), lastModified: null, length: MiB }),
+      );
+      s.cms.setFault(s.path, { kind: 'truncate', afterBytes: 100_000 });
+      const sink = recordingSink();
+      const r = await download(s.opts({ sink }));
+      expect(r).toMatchObject({ sha256: s.sha, resumedFromBytes: 654_321 });
+      expect(sink.resets).toBe(0);
+      expect(sink.bytes().equals(readFileSync(s.src))).toBe(true);
+    });
+
+    it('is reset when the download starts over from zero, then gets the new file', async () => {
+      const s = await setup();
+      const next = join(s.dir, 'republished.csv');
+      await writeRandomFile(next, MiB + 777);
+      s.cms.setFault(s.path, { kind: 'truncate', afterBytes: 300_000 });
+      s.cms.setFault(s.path, { kind: 'changeAfter', afterRequests: 1, path: next });
+      const sink = recordingSink();
+      await download(s.opts({ sink }));
+      expect(sink.resets).toBe(1);
+      expect(sink.bytes().equals(readFileSync(next))).toBe(true);
+    });
+
+    it('stops the download with the error of a sink that rejects the bytes, keeping the partial file', async () => {
+      const s = await setup(4 * MiB);
+      const refused = new OrchestratorError('NOT_CSV', 'not a CSV');
+      const sink = {
+        write: async () => {
+          throw refused;
+        },
+        reset: async () => undefined,
+      };
+      await expect(download(s.opts({ sink }))).rejects.toBe(refused);
+      expect(s.gets()).toHaveLength(1); // not retried
+      expect(existsSync(s.dest)).toBe(false);
+    });
+  });
+
   it('resumes with If-Range: Last-Modified when the server gave no strong ETag', async () => {
     const s = await setup();
     const head = await fetch(s.url, { method: 'HEAD' });

@@ -14,6 +14,7 @@ import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:f
 import { basename, dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { OrchestratorError } from '../../domain/errors.js';
+import type { DownloadSink } from '../../ports/fetching.js';
 import type { Progress, Reporter } from '../../ports/reporter.js';
 import { outputWriteError, writeFileAtomic } from '../local/files.js';
 
@@ -45,6 +46,8 @@ export interface DownloadOptions {
   random?: () => number;
   /** Extra request headers (never logged). */
   headers?: Record<string, string>;
+  /** Gets every byte of the file in order as it reaches the disk (see DownloadSink). */
+  sink?: DownloadSink | undefined;
 }
 
 export interface DownloadResult {
@@ -69,7 +72,20 @@ export const DOWNLOAD_DEFAULTS = {
 export const MAX_RETRY_AFTER_MS = 300_000;
 
 /** Received bytes are written in blocks of about this size (memory per download stays constant). */
-const WRITE_BLOCK = 128 * 1024;
+const WRITE_BLOCK = 512 * 1024;
+
+/** The bytes of `pieces` from offset `from` (up to `to`), as views: no copy. */
+function remainingPieces(pieces: Buffer[], from: number, to = Number.POSITIVE_INFINITY): Buffer[] {
+  const out: Buffer[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const start = Math.max(from - offset, 0);
+    const end = Math.min(to - offset, piece.length);
+    if (end > start) out.push(start === 0 && end === piece.length ? piece : piece.subarray(start, end));
+    offset += piece.length;
+  }
+  return out;
+}
 
 export function partPaths(dest: string): { part: string; meta: string } {
   return { part: `${dest}.part`, meta: `${dest}.part.json` };
@@ -159,7 +175,7 @@ interface State {
 type Outcome = 'complete' | 'restart';
 
 export async function download(opts: DownloadOptions): Promise<DownloadResult> {
-  const { dest, reporter, signal } = opts;
+  const { dest, reporter, signal, sink } = opts;
   let urlForLogs: string;
   try {
     const u = new URL(opts.url);
@@ -223,9 +239,11 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
         state.hash.update(chunk as Buffer);
         state.bytes += (chunk as Buffer).length;
         progress?.tick((chunk as Buffer).length);
+        await sink?.write(chunk as Buffer);
       }
     } catch (e) {
       if (signal?.aborted) throw interrupted(state);
+      if (e instanceof OrchestratorError) throw e; // the sink rejected the bytes
       throw new OrchestratorError('IO_ERROR', `Reading the partial download ${part} failed: ${String(e)}.`, {
         cause: e,
         suggestion: `Delete ${part} and rerun.`,
@@ -256,6 +274,7 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
     state.bytes = 0;
     state.hash = createHash('sha256');
     state.fromEarlierRun = false;
+    await sink?.reset();
     // Bytes first, then the sidecar: a crash in between never pairs old bytes with new validators.
     await discardPartial(part, meta, dest);
     progress?.done();
@@ -408,13 +427,15 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
       let pendingBytes = 0;
       const flush = async () => {
         if (pendingBytes === 0) return;
-        const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-        pending.length = 0;
+        // Written as they came (one writev, no concatenated copy): fewer buffers for the GC to chase.
+        const pieces = pending.splice(0);
+        const total = pendingBytes;
         pendingBytes = 0;
         let written = 0;
         try {
-          while (written < block.length) {
-            const r = await fh.write(block, written, block.length - written, state.bytes + written);
+          while (written < total) {
+            const rest = written === 0 ? pieces : remainingPieces(pieces, written);
+            const r = await fh.writev(rest, state.bytes + written);
             written += r.bytesWritten;
           }
         } catch (e) {
@@ -422,11 +443,13 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
         } finally {
           // Whatever reached the file is a correct prefix: account for it even when the write failed.
           if (written > 0) {
-            state.hash.update(block.subarray(0, written));
+            for (const piece of remainingPieces(pieces, 0, written)) state.hash.update(piece);
             state.bytes += written;
             progress?.tick(written);
           }
         }
+        // Only once the whole block is on disk: a failed write ends the download anyway.
+        for (const piece of pieces) await sink?.write(piece);
       };
       let failedOnDisk = false;
       try {

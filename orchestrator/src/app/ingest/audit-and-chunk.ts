@@ -5,8 +5,7 @@
  * chunks (gzip parts of ~chunkBytes uncompressed, each starting with the header, split only between
  * records). Constant memory: bounded by the read size and the longest record.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +15,7 @@ import type { Contract, DatasetId } from '../../domain/contract/types.js';
 import { type EncodingReport, Utf8Repair } from '../../domain/encoding.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { RecordScanner } from '../../domain/record-scanner.js';
+import type { DownloadSink } from '../../ports/fetching.js';
 import type { Reporter } from '../../ports/reporter.js';
 
 export const DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024;
@@ -127,6 +127,11 @@ class ChunkWriter {
     this.from = 0;
   }
 
+  /** Resolves once every member handed to gzip so far is compressed: their input may be reused. */
+  compressed(): Promise<unknown> {
+    return Promise.allSettled(this.inFlight);
+  }
+
   async close(): Promise<void> {
     if (!this.current && this.chunks.length === 0) await this.rotate(); // a header-only file still gets one part
     if (this.current) this.current.records = this.partRecords;
@@ -137,8 +142,12 @@ class ChunkWriter {
     if (data.length === 0) return;
     this.current!.bytes += data.length;
     // Level 1: staging is transient and read once by Spark; speed matters more than size here.
-    // One output buffer per member (chunkSize): each extra buffer is a round trip through the main thread.
-    this.inFlight.push(gzipMember(data, { level: 1, chunkSize: data.length + (64 << 10) }));
+    // One output buffer per member (chunkSize) as a rule: each extra one is a round trip through the main
+    // thread. CSV deflates to well under a quarter; a buffer the input's size would be mostly unused
+    // memory, and allocating ~1 GB of it per GB ingested made the garbage collector a fifth of the work.
+    this.inFlight.push(
+      gzipMember(data, { level: 1, memLevel: 9, chunkSize: (data.length >> 2) + (64 << 10) }),
+    );
     while (this.inFlight.length > MEMBERS_IN_FLIGHT) await this.writeOldest();
   }
 
@@ -183,8 +192,10 @@ export interface AuditTarget {
   outDir: string;
 }
 
-/** Bytes scanned and compressed at a time: small pushes (a download's 128 KB blocks) are gathered first. */
-const PROCESS_BYTES = 2 << 20;
+/** Bytes scanned and compressed at a time: small pushes (a download's 64 KB pieces) are gathered first. */
+export const PROCESS_BYTES = 2 << 20;
+/** Blocks the bytes are gathered in, reused in turn once gzip is done with them (see FileAuditor). */
+const POOL_BLOCKS = 4;
 
 /**
  * The audit as a sink: push the file's bytes in order (from disk, or from a download while it
@@ -192,7 +203,8 @@ const PROCESS_BYTES = 2 << 20;
  * bytes, unknown header), so a download of the wrong file stops early.
  */
 export class FileAuditor {
-  private readonly hash = createHash('sha256');
+  /** Undefined when the caller hashes the bytes itself (a download does) and hands the digest to finish(). */
+  private readonly hash: Hash | undefined;
   private readonly repair = new Utf8Repair();
   private readonly scanner: RecordScanner;
   private bytes = 0;
@@ -203,14 +215,23 @@ export class FileAuditor {
   private readonly wrong = { records: 0, examples: [] as number[] };
   private readonly programYears = new Map<string, number>();
   private readonly publicationDates = new Map<string, number>();
-  private gathered: Buffer[] = [];
-  private gatheredBytes = 0;
+  /**
+   * Pushed bytes are copied into these blocks, reused in turn: a gigabyte through freshly allocated
+   * buffers keeps the garbage collector busy. A block is refilled only once gzip has finished with
+   * the members made from it (`free`).
+   */
+  private readonly pool: Buffer[] = [];
+  private readonly free: Promise<unknown>[] = [];
+  private current = 0;
+  private filled = 0;
   private ready: Promise<unknown> | undefined;
 
   constructor(
     contract: Contract,
     private readonly target: AuditTarget,
+    options: { hash?: boolean } = {},
   ) {
+    this.hash = options.hash === false ? undefined : createHash('sha256');
     this.scanner = new RecordScanner({
       capture: ['program_year', 'payment_publication_date'],
       onHeader: (header, bytes, dataStart) => {
@@ -232,15 +253,28 @@ export class FileAuditor {
     }
     this.ready ??= mkdir(this.target.outDir, { recursive: true });
     await this.ready;
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.bytes += chunk.length;
-    this.gathered.push(chunk);
-    this.gatheredBytes += chunk.length;
-    if (this.gatheredBytes >= PROCESS_BYTES) await this.process();
+    for (let from = 0; from < chunk.length; ) {
+      if (this.filled === 0) await this.free[this.current];
+      const block = this.block();
+      const n = chunk.copy(block, this.filled, from);
+      this.filled += n;
+      from += n;
+      if (this.filled === block.length) await this.process();
+    }
   }
 
-  /** Checks what only the whole file can tell, and returns the audit. Always closes the parts. */
-  async finish(): Promise<FileAudit> {
+  private block(): Buffer {
+    this.pool[this.current] ??= Buffer.allocUnsafe(PROCESS_BYTES);
+    return this.pool[this.current]!;
+  }
+
+  /**
+   * Checks what only the whole file can tell, and returns the audit. Always closes the parts.
+   * `sha256` is the digest of the pushed bytes when this auditor was made without its own hash.
+   */
+  async finish(sha256?: string): Promise<FileAudit> {
     const { fileName } = this.target;
     try {
       await this.process();
@@ -285,7 +319,7 @@ export class FileAuditor {
       file: fileName,
       dataset: era.dataset,
       era: era.id,
-      sha256: this.hash.digest('hex'),
+      sha256: this.digest(sha256),
       bytes: this.bytes,
       records,
       header: this.scanner.header!,
@@ -295,6 +329,12 @@ export class FileAuditor {
       publicationDates: Object.fromEntries(this.publicationDates),
       chunks: writer.chunks,
     };
+  }
+
+  private digest(known: string | undefined): string {
+    if (this.hash) return this.hash.digest('hex');
+    if (known === undefined) throw new Error('FileAuditor: no sha256 given for bytes it did not hash');
+    return known;
   }
 
   /** Stops without an audit (the bytes were wrong, e.g. a download that must start over): removes the parts. */
@@ -316,12 +356,13 @@ export class FileAuditor {
   };
 
   private async process(): Promise<void> {
-    if (this.gatheredBytes === 0) return;
-    const block =
-      this.gathered.length === 1 ? this.gathered[0]! : Buffer.concat(this.gathered, this.gatheredBytes);
-    this.gathered = [];
-    this.gatheredBytes = 0;
+    if (this.filled === 0) return;
+    const block = this.block().subarray(0, this.filled);
+    const index = this.current;
+    this.filled = 0;
+    this.current = (index + 1) % POOL_BLOCKS;
     await this.consume(this.repair.push(block));
+    this.free[index] = this.writer?.compressed() ?? Promise.resolve();
   }
 
   private async consume(repaired: Buffer): Promise<void> {
@@ -336,15 +377,23 @@ export async function auditAndChunk(contract: Contract, input: AuditInput): Prom
   const auditor = new FileAuditor(contract, input);
   const progress = input.reporter.progress(`audit ${input.fileName}`, { unit: 'bytes' });
   try {
-    const stream = createReadStream(input.path, { highWaterMark: PROCESS_BYTES, signal: input.signal });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      await auditor.push(chunk);
-      progress.tick(chunk.length);
+    // One read buffer for the whole file: the auditor copies what it is given.
+    const file = await open(input.path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(PROCESS_BYTES);
+      for (;;) {
+        if (input.signal?.aborted)
+          throw new OrchestratorError('INTERRUPTED', 'Interrupted while auditing; nothing was landed.');
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        await auditor.push(buffer.subarray(0, bytesRead));
+        progress.tick(bytesRead);
+      }
+    } finally {
+      await file.close();
     }
   } catch (e) {
     await auditor.abandon();
-    if ((e as Error).name === 'AbortError')
-      throw new OrchestratorError('INTERRUPTED', 'Interrupted while auditing; nothing was landed.');
     throw e;
   }
   const audit = await auditor.finish();
@@ -366,5 +415,43 @@ export function checkProgramYear(audit: FileAudit, declared: number): void {
         data: { declared, programYears: audit.programYears },
       },
     );
+  }
+}
+
+/**
+ * The audit of a download while it arrives, as the downloader's sink: the bytes are scanned and handed
+ * to gzip (on the libuv threadpool) as they reach the disk, so the file is read once, not twice, and
+ * compression overlaps the transfer. The downloader hashes the bytes already; a restart from zero
+ * (the remote file changed) starts a new audit.
+ */
+export class DownloadAuditor implements DownloadSink {
+  /** Bytes written since the last (re)start: the ingest checks the downloader really fed them all. */
+  bytes = 0;
+  private auditor: FileAuditor;
+
+  constructor(
+    private readonly contract: Contract,
+    private readonly target: AuditTarget,
+  ) {
+    this.auditor = new FileAuditor(contract, target, { hash: false });
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    this.bytes += chunk.length;
+    await this.auditor.push(chunk);
+  }
+
+  async reset(): Promise<void> {
+    await this.auditor.abandon();
+    this.auditor = new FileAuditor(this.contract, this.target, { hash: false });
+    this.bytes = 0;
+  }
+
+  finish(sha256: string): Promise<FileAudit> {
+    return this.auditor.finish(sha256);
+  }
+
+  abandon(): Promise<void> {
+    return this.auditor.abandon();
   }
 }

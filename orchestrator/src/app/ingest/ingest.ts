@@ -16,7 +16,13 @@ import type { CmsCatalog } from '../../ports/cms-catalog.js';
 import type { ArchiveReader, Downloader } from '../../ports/fetching.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { Reporter } from '../../ports/reporter.js';
-import { auditAndChunk, checkProgramYear, type FileAudit } from './audit-and-chunk.js';
+import {
+  type AuditTarget,
+  auditAndChunk,
+  checkProgramYear,
+  DownloadAuditor,
+  type FileAudit,
+} from './audit-and-chunk.js';
 import { type DiscoveredFile, selectPublication } from './discover.js';
 
 export type IngestSource = { kind: 'cms' } | { kind: 'url'; url: string } | { kind: 'path'; path: string };
@@ -102,6 +108,8 @@ interface Input {
   /** What identifies the source before reading it (cms: ids + URL; path: sha256). */
   identity: Record<string, unknown>;
   publicationDate?: string | undefined;
+  /** A downloaded CSV audited while it arrived: the audit to wait for, and what the download saw. */
+  downloaded?: { auditor: DownloadAuditor; bytes: number; sha256: string } | undefined;
 }
 
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -139,12 +147,15 @@ export class Ingest {
     const workDir = join(this.deps.landingDir, 'work', this.deps.runId);
     const files: LandedFile[] = [];
     let failure: unknown;
+    let inputs: Input[] = [];
     try {
-      const inputs = await this.timed('fetch', () => this.fetchInputs(req));
+      inputs = await this.timed('fetch', () => this.fetchInputs(req, workDir));
       for (const input of inputs) files.push(...(await this.processInput(req, input, workDir)));
     } catch (e) {
       failure = e;
     } finally {
+      // An audit worker not waited for (the run failed, or the file was already ingested) must not outlive the run.
+      for (const input of inputs) await input.downloaded?.auditor.abandon().catch(() => undefined);
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
     }
     const status = failure
@@ -167,7 +178,7 @@ export class Ingest {
   }
 
   /** Resolves the source to local files (downloading when needed). */
-  private async fetchInputs(req: IngestRequest): Promise<Input[]> {
+  private async fetchInputs(req: IngestRequest, workDir: string): Promise<Input[]> {
     const { reporter } = this.deps;
     const downloads = join(this.deps.landingDir, 'downloads');
     if (req.source.kind === 'path') {
@@ -229,9 +240,27 @@ export class Ingest {
     const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'download');
     const dest = join(downloads, fileName);
     await mkdir(downloads, { recursive: true });
-    const got = await this.timed('download', () =>
-      this.deps.download({ url, dest, reporter, signal: this.deps.signal, ...this.deps.downloadOptions }),
-    );
+    // A CSV is audited and chunked while it downloads (an archive is extracted first, so it cannot be).
+    const auditor =
+      kindOf(fileName) === 'csv'
+        ? new DownloadAuditor(this.deps.contract, this.auditTarget(req, fileName, workDir))
+        : undefined;
+    let got: Awaited<ReturnType<Downloader>>;
+    try {
+      got = await this.timed('download', () =>
+        this.deps.download({
+          url,
+          dest,
+          reporter,
+          signal: this.deps.signal,
+          ...this.deps.downloadOptions,
+          sink: auditor,
+        }),
+      );
+    } catch (e) {
+      await auditor?.abandon().catch(() => undefined);
+      throw e;
+    }
     // A CMS file is identified by its distribution (a new file gets a new id); a plain URL by its bytes.
     const identity = discovered
       ? this.cmsIdentity(discovered)
@@ -252,6 +281,7 @@ export class Ingest {
         fileName,
         identity,
         publicationDate: discovered?.publicationDate,
+        downloaded: auditor && { auditor, bytes: got.bytes, sha256: got.sha256 },
       },
     ];
   }
@@ -431,19 +461,14 @@ export class Ingest {
     const { store, reporter, contract } = this.deps;
     const owned = input.owned;
     const named = parseCmsName(fileName);
-    const declaredDataset = req.dataset === 'all' ? named.dataset : req.dataset;
-    const chunkDir = join(workDir, 'chunks', fileName);
-    const audit = await this.timed('audit', () =>
-      auditAndChunk(contract, {
-        path,
-        fileName,
-        dataset: declaredDataset,
-        chunkBytes: req.chunkBytes,
-        outDir: chunkDir,
-        reporter,
-        signal: this.deps.signal,
-      }),
-    );
+    const target = this.auditTarget(req, fileName, workDir);
+    const audit = await this.timed('audit', async () => {
+      const early = input.downloaded;
+      // A downloader may ignore the sink (tests' fakes do): then the file is audited from disk.
+      if (early && early.auditor.bytes === early.bytes) return early.auditor.finish(early.sha256);
+      await early?.auditor.abandon();
+      return auditAndChunk(contract, { ...target, path, reporter, signal: this.deps.signal });
+    });
     const dataset = audit.dataset;
     if (dataset !== 'profiles') checkProgramYear(audit, req.year);
     const publication = this.publicationOf(req, input, named.publicationDate, audit, fileName);
@@ -511,6 +536,16 @@ export class Ingest {
       fingerprint,
       audit,
       landedBy: this.deps.runId,
+    };
+  }
+
+  /** Where and how a CSV is audited: the dataset it must be, when its name or --dataset says. */
+  private auditTarget(req: IngestRequest, fileName: string, workDir: string): AuditTarget {
+    return {
+      fileName,
+      dataset: req.dataset === 'all' ? parseCmsName(fileName).dataset : req.dataset,
+      chunkBytes: req.chunkBytes,
+      outDir: join(workDir, 'chunks', fileName),
     };
   }
 
