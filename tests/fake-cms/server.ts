@@ -463,7 +463,7 @@ export async function startFakeCms(options: FakeCmsOptions = {}): Promise<FakeCm
       res.end();
       return;
     }
-    const stream = createReadStream(source, { start, end, highWaterMark: 65_536 });
+    const stream = createReadStream(source, { start, end, highWaterMark: 1 << 20 });
     try {
       await sendBody(res, stream, entry, fault);
     } finally {

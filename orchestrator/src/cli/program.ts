@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { redact, redactString } from '../domain/redact.js';
-import { objectStore, registerRunTables } from '../wiring.js';
+import { loadTargetAdapters, objectStore, registerRunTables } from '../wiring.js';
 import { registerContract } from './commands/contract.js';
 import { registerDbt } from './commands/dbt.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -80,6 +80,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, journal = new RunJo
       configFile: g.config ?? io.env['ORCHESTRATOR_CONFIG'],
       flags,
     });
+    await loadTargetAdapters(config.target);
     const logger = createLogger({
       level: config.logLevel,
       pretty: Boolean(io.stderr.isTTY),

@@ -61,7 +61,7 @@ const bump = (m: Map<string, number>, k: string) => {
 
 const gzipMember = promisify(gzip);
 /** Members compressed at once: enough to keep both cores busy while the scanner runs, little memory. */
-const MEMBERS_IN_FLIGHT = 3;
+const MEMBERS_IN_FLIGHT = 2;
 
 /**
  * Writes gzip parts of the data bytes, cutting a part only at a record end once it holds chunkBytes.
