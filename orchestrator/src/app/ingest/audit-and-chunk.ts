@@ -7,6 +7,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -60,8 +61,11 @@ const bump = (m: Map<string, number>, k: string) => {
 };
 
 const gzipMember = promisify(gzip);
-/** Members compressed at once: enough to keep both cores busy while the scanner runs, little memory. */
-const MEMBERS_IN_FLIGHT = 2;
+/**
+ * Members compressed at once, one per core up to libuv's 4 threadpool threads (more only queue, and
+ * measured slower on 2 cores: the caches thrash); each holds a 2 MB block of the pool below.
+ */
+const MEMBERS_IN_FLIGHT = Math.min(Math.max(availableParallelism(), 2), 4);
 
 /**
  * Writes gzip parts of the data bytes, cutting a part only at a record end once it holds chunkBytes.
@@ -195,7 +199,7 @@ export interface AuditTarget {
 /** Bytes scanned and compressed at a time: small pushes (a download's 64 KB pieces) are gathered first. */
 export const PROCESS_BYTES = 2 << 20;
 /** Blocks the bytes are gathered in, reused in turn once gzip is done with them (see FileAuditor). */
-const POOL_BLOCKS = 4;
+const POOL_BLOCKS = MEMBERS_IN_FLIGHT + 2;
 
 /**
  * The audit as a sink: push the file's bytes in order (from disk, or from a download while it
