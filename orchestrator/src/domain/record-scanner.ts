@@ -42,7 +42,7 @@ declare const WebAssembly: {
 };
 
 interface Kernel {
-  memory: { buffer: ArrayBuffer };
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   IN_CAP: { value: number };
   OUT: { value: number };
   OUT_RECORDS: { value: number };
@@ -104,8 +104,8 @@ export class RecordScanner {
   private readonly captureNames: string[];
   private readonly onHeader: OnHeader | undefined;
   private readonly kernel = newKernel();
-  private readonly input: Uint8Array;
-  private readonly out: Float64Array;
+  private input: Uint8Array;
+  private out: Float64Array;
   private readonly outRecords: number;
   /** Header field index of each capture (-1: not in this file), and its reader. */
   private captureIndex: number[] = [];
@@ -125,9 +125,25 @@ export class RecordScanner {
     this.captured = this.captureNames.map(() => undefined);
     this.fields = this.captureNames.map(() => new CapturedField());
     const k = this.kernel;
-    this.input = new Uint8Array(k.memory.buffer, 0, k.IN_CAP.value);
     this.outRecords = k.OUT_RECORDS.value;
+    this.input = new Uint8Array(k.memory.buffer, 0, k.IN_CAP.value);
     this.out = new Float64Array(k.memory.buffer, k.OUT.value, this.outRecords * SLOTS);
+  }
+
+  /**
+   * Buffers inside the kernel's own memory, for a caller that gathers its bytes anyway: a chunk that
+   * is one of them is scanned where it lies, without the copy into the kernel (a gigabyte of memcpy
+   * per gigabyte). Call once, before scanning.
+   */
+  kernelBuffers(count: number, bytes: number): Buffer[] {
+    const k = this.kernel;
+    const stride = bytes + 64; // the kernel reads up to 63 bytes past a chunk's end (and ignores them)
+    const start = k.memory.buffer.byteLength;
+    k.memory.grow(Math.ceil((count * stride) / 65536));
+    // Growing replaces the memory's ArrayBuffer: the views onto the old one are dead.
+    this.input = new Uint8Array(k.memory.buffer, 0, k.IN_CAP.value);
+    this.out = new Float64Array(k.memory.buffer, k.OUT.value, this.outRecords * SLOTS);
+    return Array.from({ length: count }, (_, i) => Buffer.from(k.memory.buffer, start + i * stride, bytes));
   }
 
   /**
@@ -137,15 +153,18 @@ export class RecordScanner {
    */
   scan(chunk: Buffer, onRecord: OnRecord): number {
     let dataStart = this.header === undefined ? chunk.length : 0;
-    const cap = this.input.length;
+    const inPlace = chunk.buffer === this.kernel.memory.buffer;
+    const cap = inPlace ? chunk.length : this.input.length;
     for (let from = 0; from < chunk.length; from += cap) {
       const piece = chunk.subarray(from, from + cap);
-      this.input.set(piece);
-      let start = 0;
-      while (start < piece.length) {
+      // Where the piece lies in the kernel's memory: where it is already, or copied to the input area.
+      const at = inPlace ? chunk.byteOffset : 0;
+      if (!inPlace) this.input.set(piece);
+      let start = at;
+      while (start < at + piece.length) {
         // Until the header is known, stop after one record: the captures depend on it.
         const max = this.header === undefined ? 1 : this.outRecords;
-        const n = this.kernel.scan(start, piece.length, this.base + from, max);
+        const n = this.kernel.scan(start, at + piece.length, this.base + from - at, max);
         for (let r = 0; r < n; r++) {
           const end = this.record(chunk, r, onRecord);
           if (end !== undefined) dataStart = end;

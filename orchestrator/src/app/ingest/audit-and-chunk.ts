@@ -54,11 +54,40 @@ export interface AuditInput extends AuditTarget {
   signal?: AbortSignal | undefined;
 }
 
-/** Counts values, at most MAX_DISTINCT_VALUES distinct ones (the rest as `(other)`): a hot path. */
-const bump = (m: Map<string, number>, k: string) => {
-  const key = m.has(k) || m.size < MAX_DISTINCT_VALUES ? k : '(other)';
-  m.set(key, (m.get(key) ?? 0) + 1);
-};
+/**
+ * Counts values, at most MAX_DISTINCT_VALUES distinct ones (the rest as `(other)`). A hot path: one
+ * call per record, and a column like Program_Year repeats one value for millions of records, so a
+ * run of the same value is counted in a local before it touches the map.
+ */
+class ValueCounts {
+  private readonly counts = new Map<string, number>();
+  private last: string | undefined;
+  private run = 0;
+
+  add(value: string): void {
+    if (value === this.last) {
+      this.run++;
+      return;
+    }
+    this.flush();
+    this.last = value;
+    this.run = 1;
+  }
+
+  toObject(): Record<string, number> {
+    this.flush();
+    return Object.fromEntries(this.counts);
+  }
+
+  private flush(): void {
+    if (this.last === undefined) return;
+    const m = this.counts;
+    const key = m.has(this.last) || m.size < MAX_DISTINCT_VALUES ? this.last : '(other)';
+    m.set(key, (m.get(key) ?? 0) + this.run);
+    this.last = undefined;
+    this.run = 0;
+  }
+}
 
 const gzipMember = promisify(gzip);
 /**
@@ -217,8 +246,8 @@ export class FileAuditor {
   private writer: ChunkWriter | undefined;
   private headerFields = 0;
   private readonly wrong = { records: 0, examples: [] as number[] };
-  private readonly programYears = new Map<string, number>();
-  private readonly publicationDates = new Map<string, number>();
+  private readonly programYears = new ValueCounts();
+  private readonly publicationDates = new ValueCounts();
   /**
    * Pushed bytes are copied into these blocks, reused in turn: a gigabyte through freshly allocated
    * buffers keeps the garbage collector busy. A block is refilled only once gzip has finished with
@@ -270,7 +299,8 @@ export class FileAuditor {
   }
 
   private block(): Buffer {
-    this.pool[this.current] ??= Buffer.allocUnsafe(PROCESS_BYTES);
+    // In the scanner's WebAssembly memory, so a block is scanned where it lies.
+    if (this.pool.length === 0) this.pool.push(...this.scanner.kernelBuffers(POOL_BLOCKS, PROCESS_BYTES));
     return this.pool[this.current]!;
   }
 
@@ -329,8 +359,8 @@ export class FileAuditor {
       header: this.scanner.header!,
       encoding: this.repair.report(),
       wrongFieldCount: this.wrong,
-      programYears: Object.fromEntries(this.programYears),
-      publicationDates: Object.fromEntries(this.publicationDates),
+      programYears: this.programYears.toObject(),
+      publicationDates: this.publicationDates.toObject(),
       chunks: writer.chunks,
     };
   }
@@ -354,8 +384,8 @@ export class FileAuditor {
       if (this.wrong.examples.length < MAX_EXAMPLES) this.wrong.examples.push(this.records);
     }
     const [py, pub] = this.scanner.captured;
-    if (py !== undefined) bump(this.programYears, py.trim());
-    if (pub !== undefined) bump(this.publicationDates, pub.trim());
+    if (py !== undefined) this.programYears.add(py.trim());
+    if (pub !== undefined) this.publicationDates.add(pub.trim());
     this.writer!.recordEnded(end);
   };
 
