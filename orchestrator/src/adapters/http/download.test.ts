@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sha256File, writeRandomFile } from '../../../../tests/fake-cms/fixtures.js';
 import { type FakeCms, type PublishedFile, startFakeCms } from '../../../../tests/fake-cms/server.js';
 import { OrchestratorError } from '../../domain/errors.js';
@@ -18,6 +18,19 @@ import { backoffDelayMs, type DownloadOptions, download, parseRetryAfter, partPa
 
 const MiB = 1024 * 1024;
 const servers: FakeCms[] = [];
+
+/** A disk that fills up: writes after the first `okWrites` fail with ENOSPC (-1: never). */
+const disk = vi.hoisted(() => ({ okWrites: -1, writes: 0 }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const writevSync: typeof real.writevSync = (...args) => {
+    if (disk.okWrites >= 0 && ++disk.writes > disk.okWrites) {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    return real.writevSync(...args);
+  };
+  return { ...real, writevSync, default: { ...real, writevSync } };
+});
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -178,6 +191,31 @@ describe('download', () => {
     expect(r.attempts).toBe(3);
     expect(s.gets().map((g) => g.status)).toEqual([status, status, 200]);
     expect(s.sleeps).toEqual([2000, 2000]);
+  });
+
+  it('stops with IO_ERROR when the disk fills up, keeping a correct prefix that a rerun resumes', async () => {
+    const s = await setup(4 * MiB);
+    Object.assign(disk, { okWrites: 2, writes: 0 });
+    try {
+      const failed = await download(s.opts()).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(OrchestratorError);
+      expect(failed).toMatchObject({
+        code: 'IO_ERROR',
+        suggestion: expect.stringContaining('Free disk space'),
+      });
+      expect(String((failed as Error).message)).toContain('ENOSPC');
+    } finally {
+      disk.okWrites = -1;
+    }
+    expect(existsSync(s.dest)).toBe(false);
+    // What reached the disk is exactly the file's first bytes: the two blocks written (~512 KB each).
+    const kept = readFileSync(s.part);
+    expect(kept.length).toBeGreaterThanOrEqual(MiB);
+    expect(kept.length).toBeLessThan(2 * MiB);
+    expect(kept.equals(readFileSync(s.src).subarray(0, kept.length))).toBe(true);
+    const r = await download(s.opts());
+    expect(r).toMatchObject({ sha256: s.sha, resumedFromBytes: kept.length });
+    await expect(sha256File(s.dest)).resolves.toBe(s.sha);
   });
 
   it('backs off exponentially with full jitter when there is no Retry-After', async () => {
