@@ -73,7 +73,10 @@ describe('audit and chunk', () => {
 
     const reassembled: string[][] = [];
     for (const c of audit.chunks) {
-      const rows = parseCsv(gunzipSync(readFileSync(c.file)).toString('utf8'));
+      const gz = readFileSync(c.file);
+      // The part's size and sha256, computed while it was written, are the file's.
+      expect(c.gzip).toEqual({ bytes: gz.length, sha256: createHash('sha256').update(gz).digest('hex') });
+      const rows = parseCsv(gunzipSync(gz).toString('utf8'));
       expect(rows[0]).toEqual(source[0]); // every part starts with the header
       expect(rows.length - 1).toBe(c.records);
       expect(c.bytes).toBeLessThan(64 * 1024 + 20_000); // rotated at a record boundary after the limit

@@ -29,6 +29,8 @@ export interface ChunkInfo {
   records: number;
   /** Uncompressed bytes, header included. */
   bytes: number;
+  /** The part file as written (hashed on the way to disk, so landing it needs no second read). */
+  gzip: { bytes: number; sha256: string };
 }
 
 export interface FileAudit {
@@ -110,6 +112,7 @@ class ChunkWriter {
   private file: FileHandle | undefined;
   private inFlight: Promise<Buffer>[] = [];
   private current: ChunkInfo | undefined;
+  private partHash = createHash('sha256');
   /** Offsets in the chunk being written where the current part must end, with its record count then. */
   private cuts: { end: number; records: number }[] = [];
   private partBytes = 0;
@@ -186,13 +189,16 @@ class ChunkWriter {
 
   private async writeOldest(): Promise<void> {
     const member = await this.inFlight.shift()!;
+    this.partHash.update(member);
+    this.current!.gzip.bytes += member.length;
     await this.file!.write(member);
   }
 
   private async rotate(): Promise<void> {
     const part = this.chunks.length;
     const file = join(this.outDir, `part-${String(part).padStart(5, '0')}.csv.gz`);
-    this.current = { part, file, records: 0, bytes: 0 };
+    this.current = { part, file, records: 0, bytes: 0, gzip: { bytes: 0, sha256: '' } };
+    this.partHash = createHash('sha256');
     this.chunks.push(this.current);
     this.file = await open(file, 'w');
     await this.push(this.header);
@@ -202,6 +208,7 @@ class ChunkWriter {
     if (!this.file) return;
     try {
       while (this.inFlight.length) await this.writeOldest();
+      this.current!.gzip.sha256 = this.partHash.digest('hex');
     } finally {
       await this.file.close();
       this.inFlight = [];

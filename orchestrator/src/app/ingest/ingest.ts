@@ -576,7 +576,7 @@ export class Ingest {
     const keys: string[] = [];
     for (const c of audit.chunks) {
       const key = lake.stagingChunk(loc, c.part);
-      await store.moveFileIn(key, c.file);
+      await store.moveFileIn(key, c.file, { size: c.gzip.bytes, sha256: c.gzip.sha256 });
       keys.push(key);
     }
     for await (const o of store.list(lake.stagingPrefix(loc)))
