@@ -122,6 +122,27 @@ async function failure(p: Promise<unknown>): Promise<OrchestratorError> {
   return e as OrchestratorError;
 }
 
+/**
+ * Leaves what a stopped earlier run would: the file's first `bytes` bytes in the .part file, and the
+ * server's ETag (and Last-Modified, if asked) with the recorded `length` in its sidecar.
+ */
+async function leavePartial(s: Setup, bytes: number, recorded: { length: number; lastModified?: boolean }) {
+  const head = await fetch(s.url, { method: 'HEAD' });
+  writeFileSync(s.part, readFileSync(s.src).subarray(0, bytes));
+  const lastModified = recorded.lastModified ? head.headers.get('last-modified') : null;
+  const etag = head.headers.get('etag');
+  writeFileSync(s.meta, JSON.stringify({ url: s.url, etag, lastModified, length: recorded.length }));
+}
+
+/** The first response is cut at 300 KB, and the file is republished (MiB + 777 new bytes) before the next. */
+async function republishMidDownload(s: Setup): Promise<string> {
+  const next = join(s.dir, 'republished.csv');
+  await writeRandomFile(next, MiB + 777);
+  s.cms.setFault(s.path, { kind: 'truncate', afterBytes: 300_000 });
+  s.cms.setFault(s.path, { kind: 'changeAfter', afterRequests: 1, path: next });
+  return next;
+}
+
 describe('download', () => {
   it('fits the Downloader port', () => {
     const port: Downloader = download;
@@ -307,10 +328,7 @@ describe('download', () => {
 
   it('restarts from zero when the file changes between attempts, ending with the new file', async () => {
     const s = await setup();
-    const next = join(s.dir, 'republished.csv');
-    await writeRandomFile(next, MiB + 777);
-    s.cms.setFault(s.path, { kind: 'truncate', afterBytes: 300_000 });
-    s.cms.setFault(s.path, { kind: 'changeAfter', afterRequests: 1, path: next });
+    const next = await republishMidDownload(s);
     const r = await download(s.opts());
     expect(r.sha256).toBe(await sha256File(next));
     expect(r.bytes).toBe(MiB + 777);
@@ -326,12 +344,7 @@ describe('download', () => {
 
   it('restarts when the size recorded with the partial download differs from the Content-Range total', async () => {
     const s = await setup();
-    const head = await fetch(s.url, { method: 'HEAD' });
-    writeFileSync(s.part, readFileSync(s.src).subarray(0, 1000));
-    writeFileSync(
-      s.meta,
-      JSON.stringify({ url: s.url, etag: head.headers.get('etag'), lastModified: null, length: MiB + 1 }),
-    );
+    await leavePartial(s, 1000, { length: MiB + 1 });
     const r = await download(s.opts());
     expect(r).toMatchObject({ sha256: s.sha, resumedFromBytes: 0, attempts: 2 });
     expect(s.gets().map((g) => [g.range, g.status])).toEqual([
@@ -343,17 +356,7 @@ describe('download', () => {
 
   it('resumes a partial download left by an earlier run, re-hashing the bytes on disk', async () => {
     const s = await setup();
-    const head = await fetch(s.url, { method: 'HEAD' });
-    writeFileSync(s.part, readFileSync(s.src).subarray(0, 654_321));
-    writeFileSync(
-      s.meta,
-      JSON.stringify({
-        url: s.url,
-        etag: head.headers.get('etag'),
-        lastModified: head.headers.get('last-modified'),
-        length: MiB,
-      }),
-    );
+    await leavePartial(s, 654_321, { length: MiB, lastModified: true });
     const r = await download(s.opts());
     expect(r).toMatchObject({ sha256: s.sha, resumedFromBytes: 654_321, attempts: 1, bytes: MiB });
     expect(s.gets()).toEqual([
@@ -382,12 +385,7 @@ describe('download', () => {
 
     it('gets every byte in order, including those kept from an earlier run', async () => {
       const s = await setup();
-      const head = await fetch(s.url, { method: 'HEAD' });
-      writeFileSync(s.part, readFileSync(s.src).subarray(0, 654_321));
-      writeFileSync(
-        s.meta,
-        JSON.stringify({ url: s.url, etag: head.headers.get('etag'), lastModified: null, length: MiB }),
-      );
+      await leavePartial(s, 654_321, { length: MiB });
       s.cms.setFault(s.path, { kind: 'truncate', afterBytes: 100_000 });
       const sink = recordingSink();
       const r = await download(s.opts({ sink }));
@@ -398,10 +396,7 @@ describe('download', () => {
 
     it('is reset when the download starts over from zero, then gets the new file', async () => {
       const s = await setup();
-      const next = join(s.dir, 'republished.csv');
-      await writeRandomFile(next, MiB + 777);
-      s.cms.setFault(s.path, { kind: 'truncate', afterBytes: 300_000 });
-      s.cms.setFault(s.path, { kind: 'changeAfter', afterRequests: 1, path: next });
+      const next = await republishMidDownload(s);
       const sink = recordingSink();
       await download(s.opts({ sink }));
       expect(sink.resets).toBe(1);
