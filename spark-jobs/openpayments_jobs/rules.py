@@ -25,6 +25,10 @@ from .values import PARSED_TYPES, TextCleanup, Typing
 ROW_SET_KINDS = ("unique_in_publication",)
 
 
+#: Prefix of the columns ``Scope.precomputed`` adds: each supplied column, cleaned.
+_CLEANED = "__rules_clean__"
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a rule is evaluated against: one dataset, the curated columns one era supplies, a job year."""
@@ -38,9 +42,18 @@ class Scope:
     #: True when the record had a wrong field count.
     broken_record: Column
 
+    def precomputed(self) -> List[Tuple[str, Column]]:
+        """Columns to add before the rules are evaluated (and to drop after): every supplied column
+        cleaned. The rules read these instead of repeating the cleanup: one value feeds up to six
+        rules, and Spark does not share work between the branches of a ``when``/``coalesce``
+        (measured on one 96K-row chunk: judging took half again as long without them). Parsed
+        values stay inline: a layer of them too measured slower (every added column widens the row).
+        """
+        return [(_CLEANED + n, self.cleanup.clean_column(n)) for n in sorted(self.supplied)]
+
     def value(self, column: str) -> Column:
-        """The cleaned text of a curated column."""
-        return self.cleanup.clean_column(column)
+        """The cleaned text of a supplied curated column (see ``precomputed``)."""
+        return F.col(_CLEANED + column)
 
     def parsed(self, column: str) -> Column:
         return self.typing.parse(self.value(column), self.dataset.curated_column(column).type)

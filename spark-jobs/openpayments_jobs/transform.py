@@ -181,7 +181,10 @@ def judge_rows(mapped: DataFrame, spec: TransformSpec, era: Era) -> DataFrame:
         job_year=spec.year,
         broken_record=F.col(RAW_RECORD).isNotNull(),
     )
-    return mapped.withColumn(REJECT_REASON, first_hard_failure(scope)).withColumn(DQ_FLAGS, soft_flags(scope))
+    added = scope.precomputed()
+    judged = mapped.select("*", *[column.alias(name) for name, column in added])
+    judged = judged.withColumn(REJECT_REASON, first_hard_failure(scope)).withColumn(DQ_FLAGS, soft_flags(scope))
+    return judged.drop(*[name for name, _ in added])
 
 
 # --- all files -----------------------------------------------------------------------------------
