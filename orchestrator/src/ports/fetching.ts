@@ -3,8 +3,8 @@ import type { Reporter } from './reporter.js';
 
 /**
  * Receives a download's bytes as they reach the disk, so they can be processed while the rest arrives
- * (the ingest audits them in a worker thread). Bytes come in file order from byte 0, including those
- * kept from an earlier run; a failing write stops the download with that error.
+ * (the ingest audits and chunks them as they arrive). Bytes come in file order from byte 0, including
+ * those kept from an earlier run; a failing write stops the download with that error.
  */
 export interface DownloadSink {
   write(chunk: Buffer): Promise<void>;

@@ -233,7 +233,7 @@ export interface AuditTarget {
 }
 
 /** Bytes scanned and compressed at a time: small pushes (a download's 64 KB pieces) are gathered first. */
-export const PROCESS_BYTES = 2 << 20;
+const PROCESS_BYTES = 2 << 20;
 /** Blocks the bytes are gathered in, reused in turn once gzip is done with them (see FileAuditor). */
 const POOL_BLOCKS = MEMBERS_IN_FLIGHT + 2;
 

@@ -154,7 +154,7 @@ export class Ingest {
     } catch (e) {
       failure = e;
     } finally {
-      // An audit worker not waited for (the run failed, or the file was already ingested) must not outlive the run.
+      // An audit begun during a download but never finished (the run failed) must not leave parts behind.
       for (const input of inputs) await input.downloaded?.auditor.abandon().catch(() => undefined);
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
     }
