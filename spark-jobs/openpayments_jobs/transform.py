@@ -8,8 +8,8 @@ The flow, per raw file then for all files together::
     -> classify (duplicate keys, removed records, outcome)                      (all files)
     -> curated_frame / rejected_frame / outcome_counts -> metrics_from_counts
 
-Until ``curated_frame`` every curated column holds the source text as read, so the rejected output
-can keep it unchanged; cleaning and typing are applied on the way to curated. The session must run
+``judge_rows`` cleans every curated column once; the source text stays in ``_raw_values`` where the
+rejected output may need it, and typing is applied on the way to curated. The session must run
 with ``runtime.SPARK_CONF``.
 """
 
@@ -43,6 +43,8 @@ CORRUPT_RECORD = "_corrupt_record"
 #: Rejected output: the first hard rule the row broke, and the record text for wrong field counts.
 REJECT_REASON = "_reject_reason"
 RAW_RECORD = "_raw_record"
+#: Judged rows: the source text of every curated column, where the rejected output may need it.
+RAW_VALUES = "_raw_values"
 #: Where a row ends up: CURATED, REJECTED or REMOVED.
 OUTCOME = "_outcome"
 CURATED, REJECTED, REMOVED = "curated", "rejected", "removed"
@@ -99,12 +101,10 @@ class TransformSpec:
     def flag_codes(self) -> Tuple[str, ...]:
         return _distinct(r.code for r in self.dataset.rules if not r.hard)
 
-    def clean(self, column: str) -> Column:
-        return self.cleanup.clean_column(column)
-
     def typed(self, column: str) -> Column:
-        """A curated column cleaned and parsed to its contract type (null when it does not parse)."""
-        return self.typing.parse(self.clean(column), self.dataset.curated_column(column).type)
+        """A curated column of judged rows (already cleaned, see ``judge_rows``) parsed to its
+        contract type (null when it does not parse)."""
+        return self.typing.parse(F.col(column), self.dataset.curated_column(column).type)
 
 
 def _distinct(codes: Iterable[str]) -> Tuple[str, ...]:
@@ -169,13 +169,21 @@ def map_to_curated(raw: DataFrame, spec: TransformSpec, era: Era, header: Sequen
 
 
 def judge_rows(mapped: DataFrame, spec: TransformSpec, era: Era) -> DataFrame:
-    """Adds ``_reject_reason`` (first broken hard rule but duplicate keys, or null) and ``_dq_flags``.
+    """Cleans the curated columns and adds ``_reject_reason`` (first broken hard rule but duplicate
+    keys, or null), ``_dq_flags`` and ``_raw_values``.
+
+    Each supplied column is cleaned once, here: the rules, the duplicate keys, the counts and the
+    curated output all read the cleaned value. The source text survives in ``_raw_values`` (every
+    curated column, in contract order) for the rows the rejected output may need it for and where it
+    differs: rows a rule rejected, and rows whose cleaning changed a value (any row could still lose
+    to a duplicate key). Elsewhere it is null, so the judged rows stay as narrow as the raw ones.
 
     Rules whose columns the era does not supply are skipped, so this runs per era (per file).
     """
+    supplied = frozenset(c.curated for c in era.columns if c.curated is not None)
     scope = Scope(
         dataset=spec.dataset,
-        supplied=frozenset(c.curated for c in era.columns if c.curated is not None),
+        supplied=supplied,
         cleanup=spec.cleanup,
         typing=spec.typing,
         job_year=spec.year,
@@ -183,23 +191,70 @@ def judge_rows(mapped: DataFrame, spec: TransformSpec, era: Era) -> DataFrame:
     )
     added = scope.precomputed()
     judged = mapped.select("*", *[column.alias(name) for name, column in added])
-    judged = judged.withColumn(REJECT_REASON, first_hard_failure(scope)).withColumn(DQ_FLAGS, soft_flags(scope))
-    return judged.drop(*[name for name, _ in added])
+    reason = first_hard_failure(scope)
+    curated = [c.name for c in spec.dataset.curated]
+    # Cleaning only cuts text at its ends or empties it, so a byte-length test finds every change.
+    changed = [
+        F.col(n).isNotNull() & (scope.value(n).isNull() | (F.octet_length(F.col(n)) != F.octet_length(scope.value(n))))
+        for n in sorted(supplied)
+    ]
+    keep = functools.reduce(lambda a, b: a | b, changed, reason.isNotNull())
+    raw_values = F.when(keep, F.array(*[_ref(n) for n in curated]))
+    columns = [(scope.value(n) if n in supplied else _ref(n)).alias(n) for n in curated]
+    others = [n for n in mapped.columns if n not in set(curated)]
+    # One projection over the cleaned values (Spark computes ``reason`` once for both uses): every
+    # projection copies each row, and with 91 text columns the copies were a sixth of the stage.
+    outputs = [reason.alias(REJECT_REASON), soft_flags(scope).alias(DQ_FLAGS), raw_values.alias(RAW_VALUES)]
+    return judged.select(*columns, *others, *outputs)
+
+
+def source_text(spec: TransformSpec, column: str) -> Column:
+    """A curated column of judged rows as the source text read (see ``judge_rows``)."""
+    position = [c.name for c in spec.dataset.curated].index(column)
+    return F.when(F.col(RAW_VALUES).isNotNull(), F.col(RAW_VALUES)[position]).otherwise(_ref(column))
 
 
 # --- all files -----------------------------------------------------------------------------------
 
 
-def reject_duplicate_keys(judged: DataFrame, spec: TransformSpec) -> DataFrame:
-    """Among rows no other hard rule rejected, the first row of each key in a publication (by
-    ``_source_file``, ``_row_number``) is kept; the others get the duplicate rule's code."""
+#: Column of ``duplicate_key_losers``: the row-set rule's code.
+_DUPLICATE_CODE = "__duplicate_code"
+
+
+def duplicate_key_losers(judged: DataFrame, spec: TransformSpec) -> DataFrame:
+    """``(_source_file, _row_number)`` of the rows a row-set rule rejects, with the rule's code.
+
+    Among rows no other hard rule rejected, the first row of each key in a publication (by
+    ``_source_file``, ``_row_number``) is kept; the others lose. Computed on a narrow projection
+    (position, publication, key, reason), so ranking the keys shuffles five columns, not the row:
+    shuffling whole 91-column rows was a fifth of the transform's time.
+    """
+    losers: Optional[DataFrame] = None
     for rule in row_set_rules(spec.dataset):
-        key = spec.clean(str(rule.column))
-        candidate = F.col(REJECT_REASON).isNull() & key.isNotNull()
-        window = Window.partitionBy(candidate, F.col(PUBLICATION_DATE), key).orderBy(SOURCE_FILE, ROW_NUMBER)
-        repeated = candidate & (F.row_number().over(window) > 1)
-        judged = judged.withColumn(REJECT_REASON, F.when(repeated, F.lit(rule.code)).otherwise(F.col(REJECT_REASON)))
-    return judged
+        key = _ref(str(rule.column))
+        candidates = judged.where(F.col(REJECT_REASON).isNull() & key.isNotNull()).select(
+            SOURCE_FILE, ROW_NUMBER, PUBLICATION_DATE, key.alias("__key")
+        )
+        if losers is not None:  # a row an earlier row-set rule rejected is no longer a candidate
+            candidates = candidates.join(losers, [SOURCE_FILE, ROW_NUMBER], "left_anti")
+        window = Window.partitionBy(PUBLICATION_DATE, "__key").orderBy(SOURCE_FILE, ROW_NUMBER)
+        ranked = candidates.withColumn("__rank", F.row_number().over(window))
+        found = ranked.where(F.col("__rank") > 1).select(SOURCE_FILE, ROW_NUMBER, F.lit(rule.code).alias(_DUPLICATE_CODE))
+        losers = found if losers is None else losers.unionByName(found)
+    if losers is None:
+        schema = f"{SOURCE_FILE} string, {ROW_NUMBER} bigint, {_DUPLICATE_CODE} string"
+        return judged.sparkSession.createDataFrame([], schema)
+    return losers
+
+
+def reject_duplicate_keys(judged: DataFrame, spec: TransformSpec, losers: Optional[DataFrame] = None) -> DataFrame:
+    """``judged`` with the duplicate-key losers rejected (see ``duplicate_key_losers``; pass them when
+    they were computed already, e.g. cached and marked for broadcast)."""
+    if losers is None:
+        losers = duplicate_key_losers(judged, spec)
+    marked = judged.join(losers, [SOURCE_FILE, ROW_NUMBER], "left")
+    reason = F.coalesce(F.col(REJECT_REASON), F.col(_DUPLICATE_CODE))
+    return marked.withColumn(REJECT_REASON, reason).drop(_DUPLICATE_CODE).select(*judged.columns)
 
 
 def removed_keys(removed: DataFrame, dataset_id: str, key: Sequence[str]) -> Optional[DataFrame]:
@@ -212,22 +267,28 @@ def removed_keys(removed: DataFrame, dataset_id: str, key: Sequence[str]) -> Opt
     return listed.select(*[F.col(k).alias(f"__removed_{i}") for i, k in enumerate(key)]).distinct()
 
 
-def classify(judged_files: Sequence[DataFrame], spec: TransformSpec, removed: Optional[DataFrame] = None) -> DataFrame:
+def classify(
+    judged_files: Sequence[DataFrame],
+    spec: TransformSpec,
+    removed: Optional[DataFrame] = None,
+    losers: Optional[DataFrame] = None,
+) -> DataFrame:
     """All files' judged rows with duplicate keys rejected and ``_outcome`` set: rejected when a hard
     rule failed, removed when the removed/deleted partition lists the record, curated otherwise.
 
-    ``removed`` is the curated removed_deleted partition of the job's year, if any.
+    ``removed`` is the curated removed_deleted partition of the job's year, if any; ``losers`` the
+    ``duplicate_key_losers`` of the same rows, if the caller computed them.
     """
     if not judged_files:
         raise ValueError("classify needs at least one file")
-    rows = reject_duplicate_keys(functools.reduce(DataFrame.unionByName, judged_files), spec)
+    rows = reject_duplicate_keys(functools.reduce(DataFrame.unionByName, judged_files), spec, losers)
     rejected = F.col(REJECT_REASON).isNotNull()
     keys = None if removed is None else removed_keys(removed, spec.dataset.id, spec.dataset.record_key)
     if keys is None:
         return rows.withColumn(OUTCOME, F.when(rejected, F.lit(REJECTED)).otherwise(F.lit(CURATED)))
     listed = keys.withColumn("__removed", F.lit(True))
     match = functools.reduce(
-        lambda a, b: a & b, [spec.clean(k) == F.col(f"__removed_{i}") for i, k in enumerate(spec.dataset.record_key)]
+        lambda a, b: a & b, [_ref(k) == F.col(f"__removed_{i}") for i, k in enumerate(spec.dataset.record_key)]
     )
     joined = rows.join(listed, match, "left")
     outcome = F.when(rejected, F.lit(REJECTED)).when(F.col("__removed"), F.lit(REMOVED)).otherwise(F.lit(CURATED))
@@ -238,7 +299,7 @@ def classify(judged_files: Sequence[DataFrame], spec: TransformSpec, removed: Op
 
 
 def curated_frame(classified: DataFrame, spec: TransformSpec) -> DataFrame:
-    """Curated rows: every curated column cleaned and typed, then the lineage columns."""
+    """Curated rows: every curated column typed, then the lineage columns."""
     rows = classified.where(F.col(OUTCOME) == F.lit(CURATED))
     columns = [spec.typed(c.name).alias(c.name) for c in spec.dataset.curated]
     return rows.select(*columns, *[F.col(n) for n in spec.lineage_names])
@@ -254,7 +315,7 @@ def rejected_column(spec: TransformSpec, name: str) -> str:
 def rejected_frame(classified: DataFrame, spec: TransformSpec) -> DataFrame:
     """Rejected rows: every curated column as the source text, lineage, reason and record text."""
     rows = classified.where(F.col(OUTCOME) == F.lit(REJECTED))
-    columns = [F.col(c.name).alias(rejected_column(spec, c.name)) for c in spec.dataset.curated]
+    columns = [source_text(spec, c.name).alias(rejected_column(spec, c.name)) for c in spec.dataset.curated]
     return rows.select(*columns, *[F.col(n) for n in spec.lineage_names], F.col(REJECT_REASON), F.col(RAW_RECORD))
 
 

@@ -123,10 +123,14 @@ class TextCleanup:
     def _is_placeholder_text(self, stripped: Column) -> Column:
         return F.array_contains(self._placeholder_array(), stripped)
 
-    def is_placeholder(self, value: Column) -> Column:
+    def was_placeholder(self, raw: Column, cleaned: Column) -> Column:
+        """True when ``raw`` was a placeholder, given ``cleaned``, its ``clean`` value. Only a value
+        that cleaning turned into null is stripped again (nearly none): a value is a placeholder
+        when it was there, cleaned to null, and was not blank."""
         if not self.placeholders:
             return F.lit(False)
-        return F.coalesce(self._is_placeholder_text(self._stripped(value)), F.lit(False))
+        dropped = raw.isNotNull() & cleaned.isNull()
+        return dropped & (self._stripped(raw) != F.lit(""))
 
     def clean(self, value: Column) -> Column:
         """The cleaned text, null when empty or a placeholder."""

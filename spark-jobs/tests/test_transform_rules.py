@@ -29,6 +29,7 @@ from openpayments_jobs.transform import (
     CURATED,
     DQ_FLAGS,
     OUTCOME,
+    RAW_VALUES,
     REJECT_REASON,
     REJECTED,
     REMOVED,
@@ -339,6 +340,29 @@ def test_duplicate_keys_are_judged_by_source_position_across_files_within_a_publ
     )
     got = {(r["_source_file"], r[REJECT_REASON]) for r in outcomes(classify([b_first, a_later, other_publication], spec))}
     assert got == {("raw/a.csv", None), ("raw/b.csv", "DUPLICATE_RECORD_ID"), ("raw/c.csv", None)}
+
+
+def test_rejected_rows_keep_their_source_text_and_clean_rows_do_not_carry_it(spark, spec_for) -> None:
+    spec = spec_for("general")
+    rows = [
+        general(record_id="D"),  # kept: cleaning changes nothing, so no copy of its text is kept
+        general(record_id=" D", recipient_city="  Springfield\t"),  # a duplicate once cleaned
+        general(record_id="D", recipient_city="'Boston"),  # a duplicate with an artefact
+        general(total_amount_of_payment_usdollars="-1.00 "),  # rejected by a rule
+        general(recipient_city="Salem "),  # curated, trimmed: its text is kept in case it lost a key
+    ]
+    rows_judged = judged(spark, spec, "general_91", rows)
+    kept = {r[ROW_NUMBER]: r[RAW_VALUES] is not None for r in rows_judged.collect()}
+    assert kept == {1: False, 2: True, 3: True, 4: True, 5: True}
+    classified = classify([rows_judged], spec)
+    rejected = {r[ROW_NUMBER]: r for r in rejected_frame(classified, spec).collect()}
+    assert sorted(rejected) == [2, 3, 4]
+    assert (rejected[2]["record_id"], rejected[2]["recipient_city"]) == (" D", "  Springfield\t")
+    assert (rejected[3][REJECT_REASON], rejected[3]["recipient_city"]) == ("DUPLICATE_RECORD_ID", "'Boston")
+    assert (rejected[4][REJECT_REASON], rejected[4]["total_amount_of_payment_usdollars"]) == ("NEGATIVE_AMOUNT", "-1.00 ")
+    assert rejected[4]["recipient_city"] == CLEAN_GENERAL["recipient_city"]
+    curated = {r[ROW_NUMBER]: r for r in curated_frame(classified, spec).collect()}
+    assert (curated[1]["record_id"], curated[5]["recipient_city"]) == ("D", "Salem")
 
 
 # --- removed records ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ was. Never set it outside tests.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -53,6 +54,7 @@ from openpayments_jobs.transform import (
     TransformSpec,
     classify,
     curated_frame,
+    duplicate_key_losers,
     judge_rows,
     map_to_curated,
     metrics_from_counts,
@@ -64,6 +66,9 @@ from openpayments_jobs.transform import (
 INJECT_FAILURE_ENV = "OP_TRANSFORM_INJECT_FAILURE"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MIB = 1024 * 1024
+#: Up to this many duplicate-key losers (about 10 MB) are broadcast to every task; more are joined
+#: by a shuffle of the judged rows, which is slower but never holds them all in one place.
+BROADCAST_LOSERS_MAX = 100_000
 
 
 # --- arguments -----------------------------------------------------------------------------------
@@ -221,22 +226,35 @@ def write_rejected(rejected: DataFrame, spec: TransformSpec, root: str, run_id: 
 def run(spark: SparkSession, args: argparse.Namespace) -> Dict[str, Any]:
     spec = load_spec(spark, args)
     inputs = load_inputs(spark, args)
-    judged = [judged_file(spark, spec, f) for f in inputs.files]
-    # Cached: the counts, the curated write and the rejected write all read the classified rows.
-    classified = classify(judged, spec, removed_partition(spark, args)).persist()
+    # Cached: every later step reads the judged rows (the duplicate keys, the counts, both writes),
+    # and judging is most of the job's work. The cache keeps one partition per chunk, so nothing
+    # below shuffles whole rows.
+    judged = functools.reduce(DataFrame.unionByName, [judged_file(spark, spec, f) for f in inputs.files]).persist()
+    losers = duplicate_key_losers(judged, spec).persist()
     try:
+        # The first action: reads and judges every chunk once (filling the cache) and ranks the keys.
+        small = losers.count() <= BROADCAST_LOSERS_MAX
+        # Broadcast, marking the losers does not shuffle the judged rows either.
+        classified = classify([judged], spec, removed_partition(spark, args), F.broadcast(losers) if small else losers)
         metrics = metrics_from_counts(outcome_counts(classified, spec).collect(), spec, [f.raw_key for f in inputs.files])
         files = file_count(input_bytes(spark, inputs), args.target_file_mb)
         curated = curated_frame(classified, spec)
         if os.environ.get(INJECT_FAILURE_ENV) == "before-commit" and metrics["rowsOut"] > 0:
             curated = _fail_on_last_row(curated)
         curated_uri = replace_year_partition(
-            spark, curated, table_uri(args.curated_root, spec.dataset.id), spec.year, files, metrics["rowsOut"]
+            spark,
+            curated,
+            table_uri(args.curated_root, spec.dataset.id),
+            spec.year,
+            files,
+            metrics["rowsOut"],
+            partitions=len(inputs.chunks),
         )
         rejected_files = max(1, math.ceil(files * metrics["rowsRejected"] / max(1, metrics["rowsIn"])))
         rejected_uri = write_rejected(rejected_frame(classified, spec), spec, args.rejected_root, args.run_id, rejected_files)
     finally:
-        classified.unpersist()
+        losers.unpersist()
+        judged.unpersist()
     result: Dict[str, Any] = {
         "job": "transform",
         "dataset": spec.dataset.id,
