@@ -81,10 +81,15 @@ def run_job(job: str, run: Callable[[SparkSession], Dict[str, Any]], summary: Se
         return EXIT_BAD_INPUT
     except Exception as e:
         traceback.print_exc()
+        spark.stop()
+        # Again, short and last: a Py4JJavaError carries the whole Java stack trace, and the
+        # orchestrator shows the last lines of the driver's output when a remote run fails.
+        innermost = traceback.format_tb(e.__traceback__)[-1:]
+        print("Traceback (most recent call last):\n" + "".join(innermost) + first_line(e), file=sys.stderr)
         print(f"{job.upper()}_FAILED: {first_line(e)}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        spark.stop()
+        spark.stop()  # a second stop does nothing
     print(json.dumps({k: result.get(k) for k in summary}))
     return EXIT_OK
 

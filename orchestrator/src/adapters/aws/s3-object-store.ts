@@ -134,7 +134,9 @@ export class S3ObjectStore implements ObjectStore {
       );
       for await (const page of pages) {
         for (const o of page.Contents ?? []) {
-          if (!o.Key) continue;
+          // Keys ending in '/' are folder markers, which Hadoop's S3A leaves when a failed Spark
+          // task deletes its file: not lake objects (a local lake lists files only, too).
+          if (!o.Key || o.Key.endsWith('/')) continue;
           yield {
             key: o.Key.slice(this.prefix.length),
             size: o.Size ?? 0,
