@@ -29,6 +29,28 @@ export function timeNode(args, { cwd = ROOT, env = {} } = {}) {
   });
 }
 
+/** Runs `command args` (output discarded, errors shown) and returns its wall seconds. */
+export function timeCommand(command, args, { env = {} } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr = (stderr + d).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr}`));
+      resolvePromise({ seconds });
+    });
+  });
+}
+
 export function gitCommit() {
   try {
     const head = readFileSync(join(ROOT, '.git/HEAD'), 'utf8').trim();

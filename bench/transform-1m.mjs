@@ -4,12 +4,16 @@
 //      partitioned Parquet, also on 2 threads (goal: Spark ≤ 3.0× DuckDB's time);
 //   2. local[1] vs local[2] (goal: ≥ 1.7× speedup);
 //   3. a no-op rerun (same fingerprint) vs the CLI's bare start-up (`--version`) (goal: ≤ 2 s, no Spark).
+// Two reference rows put the goals in context: the floor (bench/spark_floor.py: Spark reading the
+// same chunks the same way and writing them as text into partitioned Parquet, nothing else) vs DuckDB,
+// and the floor's own local[1] vs local[2].
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { appendResult, CLI, cachedSample, ROOT, timeNode } from './harness.mjs';
+import { venvEnv } from '../orchestrator/dist/adapters/local/project.js';
+import { appendResult, CLI, cachedSample, ROOT, timeCommand, timeNode } from './harness.mjs';
 
 export const description =
   'orchestrator submit transform (1M rows) vs DuckDB casts; local[1] vs local[2]; no-op rerun';
@@ -25,19 +29,16 @@ function generated(rows) {
   });
 }
 
+/** The ingest record of the one General 2023 publication (its header and chunk keys). */
+function ingestRecord(lake) {
+  const dir = join(lake, 'metadata/ingest/open_payments/general/program_year=2023');
+  return join(dir, readdirSync(dir)[0]);
+}
+
 /** The same typing the transform does, as DuckDB SQL generated from the contract (no DQ rules). */
 async function duckdbBaseline(lake, outDir) {
   const { CONTRACT } = await import(join(ROOT, 'orchestrator/dist/domain/contract/index.js'));
-  const record = JSON.parse(
-    readFileSync(
-      join(
-        lake,
-        'metadata/ingest/open_payments/general/program_year=2023',
-        readdirSync(join(lake, 'metadata/ingest/open_payments/general/program_year=2023'))[0],
-      ),
-      'utf8',
-    ),
-  );
+  const record = JSON.parse(readFileSync(ingestRecord(lake), 'utf8'));
   const spec = CONTRACT.datasets.find((d) => d.id === 'general');
   const era = spec.eras.find((e) => e.id === record.era);
   const types = new Map(spec.curated.map((c) => [c.name, c.type]));
@@ -75,6 +76,32 @@ async function duckdbBaseline(lake, outDir) {
   c.closeSync();
   db.closeSync();
   return seconds;
+}
+
+/** bench/spark_floor.py on `master` with the transform's driver memory; its wall seconds, JVM start included. */
+async function sparkFloor(lake, outDir, master) {
+  const venv = join(ROOT, '.venv');
+  const record = ingestRecord(lake);
+  rmSync(outDir, { recursive: true, force: true });
+  return timeCommand(
+    join(venv, 'bin/spark-submit'),
+    [
+      '--master',
+      master,
+      '--driver-memory',
+      '4g',
+      '--conf',
+      'spark.sql.session.timeZone=UTC',
+      join(ROOT, 'bench/spark_floor.py'),
+      '--lake',
+      lake,
+      '--record',
+      record,
+      '--out',
+      outDir,
+    ],
+    { env: venvEnv(venv) },
+  );
 }
 
 export async function run({ rows = 1_000_000 } = {}) {
@@ -122,6 +149,9 @@ export async function run({ rows = 1_000_000 } = {}) {
       );
 
     const duck = await duckdbBaseline(lake, join(work, 'duckdb-out'));
+    const floor = (master) => sparkFloor(lake, join(work, 'floor-out'), master);
+    const floor2 = await floor('local[2]');
+    const floor1 = await floor('local[1]');
     const spark2 = await submit('local[2]', true);
     const spark1 = await submit('local[1]', true);
     const spark2b = await submit('local[2]', true); // local[2] again after local[1]: order effects show up as noise
@@ -145,6 +175,10 @@ export async function run({ rows = 1_000_000 } = {}) {
       vsDuckdb: round(local2 / duck),
       speedup: round(spark1.seconds / local2),
       noopStatus: manifest?.status,
+      floorLocal2Seconds: round(floor2.seconds),
+      floorLocal1Seconds: round(floor1.seconds),
+      floorVsDuckdb: round(floor2.seconds / duck),
+      floorSpeedup: round(floor1.seconds / floor2.seconds),
     };
     const m = machine();
     appendResult({
@@ -164,6 +198,24 @@ export async function run({ rows = 1_000_000 } = {}) {
       ratio: `${result.speedup}× speedup`,
       goal: '≥ 1.7×',
       verdict: result.speedup >= 1.7 ? 'met' : 'NOT met',
+    });
+    appendResult({
+      bench: 'transform-1m floor',
+      machine: m,
+      measured: `Spark alone on local[2] (same reader and settings, text columns into partitioned Parquet, no transform): ${result.floorLocal2Seconds} s`,
+      baseline: `DuckDB (above): ${result.duckdbSeconds} s`,
+      ratio: `${result.floorVsDuckdb}× DuckDB's time`,
+      goal: 'reference for the 3.0× goal',
+      verdict: result.floorVsDuckdb <= 3 ? 'under the goal' : 'above the goal before any transform work',
+    });
+    appendResult({
+      bench: 'transform-1m floor scaling',
+      machine: m,
+      measured: `Spark alone on local[2]: ${result.floorLocal2Seconds} s`,
+      baseline: `local[1]: ${result.floorLocal1Seconds} s`,
+      ratio: `${result.floorSpeedup}× speedup`,
+      goal: 'reference for the 1.7× goal',
+      verdict: result.floorSpeedup >= 1.7 ? 'at or over the goal' : 'under the goal with no transform work',
     });
     appendResult({
       bench: 'transform-1m no-op rerun',

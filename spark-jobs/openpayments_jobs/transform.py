@@ -27,7 +27,7 @@ from .contract import Contract, ContractError, Dataset, Era
 from .eras import curated_sources
 from .read import clean_column_name
 from .rules import Scope, first_hard_failure, row_set_rules, soft_flags
-from .values import TextCleanup, Typing
+from .values import PARSED_TYPES, TextCleanup, Typing
 
 # Lineage columns (contract.lineage): the job fills each one, so it knows them by name.
 SOURCE_FILE = "_source_file"
@@ -45,6 +45,8 @@ REJECT_REASON = "_reject_reason"
 RAW_RECORD = "_raw_record"
 #: Judged rows: the source text of every curated column, where the rejected output may need it.
 RAW_VALUES = "_raw_values"
+#: Judged rows: prefix of the typed value of each curated column that is parsed from text.
+TYPED_PREFIX = "_typed_"
 #: Where a row ends up: CURATED, REJECTED or REMOVED.
 OUTCOME = "_outcome"
 CURATED, REJECTED, REMOVED = "curated", "rejected", "removed"
@@ -101,10 +103,15 @@ class TransformSpec:
     def flag_codes(self) -> Tuple[str, ...]:
         return _distinct(r.code for r in self.dataset.rules if not r.hard)
 
+    @property
+    def typed_columns(self) -> Tuple[str, ...]:
+        """Curated columns parsed from text (not 'string')."""
+        return tuple(c.name for c in self.dataset.curated if c.type in PARSED_TYPES)
+
     def typed(self, column: str) -> Column:
-        """A curated column of judged rows (already cleaned, see ``judge_rows``) parsed to its
-        contract type (null when it does not parse)."""
-        return self.typing.parse(F.col(column), self.dataset.curated_column(column).type)
+        """A curated column of judged rows as its contract type (null when it did not parse): the
+        value ``judge_rows`` parsed for the rules, or the cleaned text of a string column."""
+        return F.col(TYPED_PREFIX + column) if column in self.typed_columns else _ref(column)
 
 
 def _distinct(codes: Iterable[str]) -> Tuple[str, ...]:
@@ -170,7 +177,8 @@ def map_to_curated(raw: DataFrame, spec: TransformSpec, era: Era, header: Sequen
 
 def judge_rows(mapped: DataFrame, spec: TransformSpec, era: Era) -> DataFrame:
     """Cleans the curated columns and adds ``_reject_reason`` (first broken hard rule but duplicate
-    keys, or null), ``_dq_flags`` and ``_raw_values``.
+    keys, or null), ``_dq_flags``, ``_raw_values`` and the typed value of each typed curated column
+    (``TYPED_PREFIX``; parsed once, for the rules, and read by the curated output and the metrics).
 
     Each supplied column is cleaned once, here: the rules, the duplicate keys, the counts and the
     curated output all read the cleaned value. The source text survives in ``_raw_values`` (every
@@ -201,11 +209,18 @@ def judge_rows(mapped: DataFrame, spec: TransformSpec, era: Era) -> DataFrame:
     keep = functools.reduce(lambda a, b: a | b, changed, reason.isNotNull())
     raw_values = F.when(keep, F.array(*[_ref(n) for n in curated]))
     columns = [(scope.value(n) if n in supplied else _ref(n)).alias(n) for n in curated]
+    # A column the era lacks is parsed from what map_to_curated put there (null, or the job's year).
+    typed = [
+        (scope.parsed(n) if n in supplied else spec.typing.parse(_ref(n), spec.dataset.curated_column(n).type)).alias(
+            TYPED_PREFIX + n
+        )
+        for n in spec.typed_columns
+    ]
     others = [n for n in mapped.columns if n not in set(curated)]
     # One projection over the cleaned values (Spark computes ``reason`` once for both uses): every
     # projection copies each row, and with 91 text columns the copies were a sixth of the stage.
     outputs = [reason.alias(REJECT_REASON), soft_flags(scope).alias(DQ_FLAGS), raw_values.alias(RAW_VALUES)]
-    return judged.select(*columns, *others, *outputs)
+    return judged.select(*columns, *typed, *others, *outputs)
 
 
 def source_text(spec: TransformSpec, column: str) -> Column:

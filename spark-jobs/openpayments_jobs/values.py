@@ -179,7 +179,3 @@ class Typing:
             # and to_date then refuses dates that do not exist (02/30/2023).
             return F.when(value.rlike(date_shape_regex(self.date_format)), F.to_date(value, self.date_format))
         raise ContractError(f"curated type {curated_type!r} cannot be parsed from text")
-
-    def parses(self, value: Column, curated_type: str) -> Column:
-        """True when ``value`` is present and parses as ``curated_type`` (never null)."""
-        return F.coalesce(self.parse(value, curated_type).isNotNull(), F.lit(False))
