@@ -33,11 +33,9 @@ SPARK_CONF: Mapping[str, str] = {
     # The plans are very wide (91 columns, each cleaned, judged and typed). Measured on the 1M-row
     # benchmark: whole-stage code generation made the judging stage a third slower than Spark's
     # per-operator generated projections; constraint propagation spends exponential time and
-    # memory inferring filters from the many aliases of one column; compressing the cached judged
-    # rows costs more CPU than it saves (they are read back from memory three times, then dropped).
+    # memory inferring filters from the many aliases of one column.
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.constraintPropagation.enabled": "false",
-    "spark.sql.inMemoryColumnarStorage.compressed": "false",
     # A program_year partition is written without first sorting the rows by it: one open file per
     # partition value and task (the transform writes one value), instead of a sort of every row.
     "spark.sql.optimizer.plannedWrite.enabled": "false",
