@@ -181,51 +181,52 @@ export async function run({ rows = 1_000_000 } = {}) {
       floorSpeedup: round(floor1.seconds / floor2.seconds),
     };
     const m = machine();
-    appendResult({
-      bench: 'transform-1m',
-      machine: m,
-      measured: `submit transform of ${rows.toLocaleString('en-US')} rows on local[2]: ${result.sparkLocal2Seconds} s (best of 2, JVM start included)`,
-      baseline: `DuckDB, same casts into partitioned Parquet, 2 threads: ${result.duckdbSeconds} s`,
-      ratio: `${result.vsDuckdb}× DuckDB's time`,
-      goal: '≤ 3.0× DuckDB',
-      verdict: result.vsDuckdb <= 3 ? 'met' : 'NOT met',
-    });
-    appendResult({
-      bench: 'transform-1m scaling',
-      machine: m,
-      measured: `local[2]: ${result.sparkLocal2Seconds} s`,
-      baseline: `local[1]: ${result.sparkLocal1Seconds} s`,
-      ratio: `${result.speedup}× speedup`,
-      goal: '≥ 1.7×',
-      verdict: result.speedup >= 1.7 ? 'met' : 'NOT met',
-    });
-    appendResult({
-      bench: 'transform-1m floor',
-      machine: m,
-      measured: `Spark alone on local[2] (same reader and settings, text columns into partitioned Parquet, no transform): ${result.floorLocal2Seconds} s`,
-      baseline: `DuckDB (above): ${result.duckdbSeconds} s`,
-      ratio: `${result.floorVsDuckdb}× DuckDB's time`,
-      goal: 'reference for the 3.0× goal',
-      verdict: result.floorVsDuckdb <= 3 ? 'under the goal' : 'above the goal before any transform work',
-    });
-    appendResult({
-      bench: 'transform-1m floor scaling',
-      machine: m,
-      measured: `Spark alone on local[2]: ${result.floorLocal2Seconds} s`,
-      baseline: `local[1]: ${result.floorLocal1Seconds} s`,
-      ratio: `${result.floorSpeedup}× speedup`,
-      goal: 'reference for the 1.7× goal',
-      verdict: result.floorSpeedup >= 1.7 ? 'at or over the goal' : 'under the goal with no transform work',
-    });
-    appendResult({
-      bench: 'transform-1m no-op rerun',
-      machine: m,
-      measured: `rerun with the same fingerprint: ${result.noopSeconds} s (run status ${result.noopStatus})`,
-      baseline: `orchestrator --version: ${result.startupSeconds} s`,
-      ratio: `${round(result.noopSeconds / result.startupSeconds)}× the bare start-up`,
-      goal: '≤ 2 s, no Spark started',
-      verdict: result.noopSeconds <= 2 && result.noopStatus === 'unchanged' ? 'met' : 'NOT met',
-    });
+    const row = (bench, measured, baseline, ratio, goal, verdict) =>
+      appendResult({ bench, machine: m, measured, baseline, ratio, goal, verdict });
+    row(
+      'transform-1m',
+      `submit transform of ${rows.toLocaleString('en-US')} rows on local[2]: ${result.sparkLocal2Seconds} s (best of 2, JVM start included)`,
+      `DuckDB, same casts into partitioned Parquet, 2 threads: ${result.duckdbSeconds} s`,
+      `${result.vsDuckdb}× DuckDB's time`,
+      '≤ 3.0× DuckDB',
+      result.vsDuckdb <= 3 ? 'met' : 'NOT met',
+    );
+    const scaling = `${result.speedup}× speedup`;
+    row(
+      'transform-1m scaling',
+      `local[2]: ${result.sparkLocal2Seconds} s`,
+      `local[1]: ${result.sparkLocal1Seconds} s`,
+      scaling,
+      '≥ 1.7×',
+      result.speedup >= 1.7 ? 'met' : 'NOT met',
+    );
+    row(
+      'transform-1m floor',
+      `Spark alone on local[2] (same reader and settings, text columns into partitioned Parquet, no transform): ${result.floorLocal2Seconds} s`,
+      `DuckDB (above): ${result.duckdbSeconds} s`,
+      `${result.floorVsDuckdb}× DuckDB's time`,
+      'reference for the 3.0× goal',
+      result.floorVsDuckdb <= 3 ? 'under the goal' : 'above the goal before any transform work',
+    );
+    const floorScaling = `${result.floorSpeedup}× speedup`;
+    const floorVerdict =
+      result.floorSpeedup >= 1.7 ? 'at or over the goal' : 'under the goal with no transform work';
+    row(
+      'transform-1m floor scaling',
+      `Spark alone on local[2]: ${result.floorLocal2Seconds} s`,
+      `local[1]: ${result.floorLocal1Seconds} s`,
+      floorScaling,
+      'reference for the 1.7× goal',
+      floorVerdict,
+    );
+    row(
+      'transform-1m no-op rerun',
+      `rerun with the same fingerprint: ${result.noopSeconds} s (run status ${result.noopStatus})`,
+      `orchestrator --version: ${result.startupSeconds} s`,
+      `${round(result.noopSeconds / result.startupSeconds)}× the bare start-up`,
+      '≤ 2 s, no Spark started',
+      result.noopSeconds <= 2 && result.noopStatus === 'unchanged' ? 'met' : 'NOT met',
+    );
     return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
