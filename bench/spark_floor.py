@@ -1,5 +1,5 @@
 """The floor under the transform benchmark: Spark reading the same staging chunks the same way (the
-job's reader, one scan per chunk, the job's session settings) and writing every column, as text,
+job's reader, one scan of the chunks, the job's session settings) and writing every column, as text,
 into a program_year partition of Parquet. No cleaning, judging, typing, counting or caching.
 
 Whatever `submit transform` takes beyond this is the transform's own cost; what this takes beyond
@@ -11,14 +11,12 @@ DuckDB is Spark's on this machine (JVM start included, as in the measured comman
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spark-jobs"))
 
-from pyspark.sql import DataFrame  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
 from openpayments_jobs.read import read_raw_csv  # noqa: E402
@@ -35,8 +33,7 @@ def main() -> int:
         record = json.load(f)
     spark = build_session("spark-floor")
     try:
-        scans = [read_raw_csv(spark, os.path.join(args.lake, c["key"]), record["header"]) for c in record["chunks"]]
-        rows = functools.reduce(DataFrame.unionByName, scans)
+        rows = read_raw_csv(spark, [os.path.join(args.lake, c["key"]) for c in record["chunks"]], record["header"])
         rows = rows.withColumn("program_year", F.lit(str(record["programYear"])))
         rows.write.mode("overwrite").partitionBy("program_year").parquet(args.out)
     finally:

@@ -26,6 +26,12 @@ class Chunk:
     #: Size of the chunk's CSV text when the orchestrator knows it (sizing of output files).
     bytes: Optional[int] = None
 
+    @property
+    def name(self) -> str:
+        """The chunk file's name (the URI's last part): a file's chunks are read by one scan, and
+        Spark tells which chunk a record came from by this name."""
+        return self.uri.rstrip("/").rsplit("/", 1)[-1]
+
 
 @dataclass(frozen=True)
 class InputFile:
@@ -83,7 +89,8 @@ def _chunk(obj: Any, where: str) -> Chunk:
 
 
 def _check_chunks_cover_file(f: InputFile, where: str) -> None:
-    """Chunks are contiguous and in order: `_row_number` is computed from firstRow."""
+    """Chunks are contiguous, in order and distinctly named: `_row_number` is computed from the
+    firstRow of the chunk a record's file name points to."""
     expected = 1
     for i, c in enumerate(f.chunks):
         if c.first_row != expected:
@@ -91,6 +98,10 @@ def _check_chunks_cover_file(f: InputFile, where: str) -> None:
         expected += c.records
     if expected - 1 != f.records:
         raise InputsError(f"{where}: chunks hold {expected - 1} records, the file {f.records}")
+    names = [c.name for c in f.chunks]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputsError(f"{where}.chunks: file names {repeated} repeat; each chunk of a file needs its own name")
 
 
 def _file(obj: Any, where: str) -> InputFile:

@@ -25,9 +25,8 @@ SPARK_CONF: Mapping[str, str] = {
     "spark.sql.ansi.enabled": "false",
     # Writing program_year=Y replaces that partition only.
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
-    # A file opens at the cost of a whole split, so no two chunk files share a partition (the
-    # transform also reads each chunk with its own scan; this keeps `_row_number` right if chunks
-    # are ever read together).
+    # A file opens at the cost of a whole split, so no two chunk files share a partition: the
+    # transform reads a file's chunks with one scan, and `_row_number` counts records per partition.
     "spark.sql.files.maxPartitionBytes": _SPLIT_BYTES,
     "spark.sql.files.openCostInBytes": _SPLIT_BYTES,
     # The plans are very wide (91 columns, each cleaned, judged and typed). Measured on the 1M-row

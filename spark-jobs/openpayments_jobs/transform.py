@@ -63,6 +63,8 @@ REMOVED_TYPE_COLUMN = "payment_type"
 #: monotonically_increasing_id() is (partition index << 33) + position in the partition; with one
 #: partition per chunk, the low 33 bits are the record's position inside its chunk.
 _POSITION_MASK = (1 << 33) - 1
+#: The name of the file a scanned record comes from (Spark's hidden file-metadata column).
+FILE_NAME = "_metadata.file_name"
 
 
 @dataclass(frozen=True)
@@ -126,14 +128,21 @@ def _ref(name: str) -> Column:
 # --- per file ------------------------------------------------------------------------------------
 
 
-def number_records(chunk: DataFrame, first_row: int) -> DataFrame:
+def number_records(chunks: DataFrame, first_rows: Mapping[str, int]) -> DataFrame:
     """Adds ``_row_number``, the record's 1-based position in the original file.
 
-    ``chunk`` must be the scan of one chunk file, read as one partition and not yet filtered or
-    shuffled, so that the position inside the partition is the position inside the chunk.
+    ``chunks`` must be one scan of chunk files, each read whole as one partition (``runtime.SPARK_CONF``
+    sees to it; multi-line CSV is never split), not yet filtered or shuffled, so that the position
+    inside a partition is the position inside a chunk. ``first_rows`` maps each chunk's file name
+    (``inputs.Chunk.name``) to the position of its first record in the original file.
+
+    One scan for all of a file's chunks, not one per chunk: each scan repeats the whole judging plan,
+    and planning five of them took 1.5 s more on the 1M-row benchmark.
     """
+    by_name = [part for name, first in sorted(first_rows.items()) for part in (F.lit(name), F.lit(first))]
+    first_row = F.element_at(F.create_map(*by_name), F.col(FILE_NAME)).cast("bigint")
     position = F.monotonically_increasing_id().bitwiseAND(F.lit(_POSITION_MASK))
-    return chunk.withColumn(ROW_NUMBER, position + F.lit(first_row).cast("bigint"))
+    return chunks.withColumn(ROW_NUMBER, position + first_row)
 
 
 @dataclass(frozen=True)

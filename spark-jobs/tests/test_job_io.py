@@ -101,6 +101,7 @@ def _broken(path: List[Any], value: Any) -> Dict[str, Any]:
     "path,value,message",
     [
         (["files", 0, "chunks", 1, "firstRow"], 5, "firstRow is 5, expected 4"),
+        (["files", 0, "chunks", 1, "uri"], "s3://other/s/part-00000.csv.gz", r"file names \['part-00000.csv.gz'\] repeat"),
         (["files", 0, "records"], 6, "chunks hold 5 records, the file 6"),
         (["files", 0, "publication"], "30/06/2024", "not a YYYY-MM-DD"),
         (["files", 0, "header"], [], "header"),
@@ -148,7 +149,7 @@ def test_wrong_field_counts_are_rejected_with_the_record_text(spark, contract: C
     spec = TransformSpec.of(contract, "removed_deleted", 2023)
     era = contract.era("removed_deleted_4")
     header = REMOVED_HEADER.split(",")
-    raw = number_records(read_raw_csv(spark, path, header, CORRUPT_RECORD), 1)
+    raw = number_records(read_raw_csv(spark, path, header, CORRUPT_RECORD), {"part-00000.csv.gz": 1})
     judged = judge_rows(map_to_curated(raw, spec, era, header, Origin("raw/r.csv", "2024-06-30", "i")), spec, era)
     rows = classify([judged], spec).orderBy(ROW_NUMBER).collect()
     assert [(r[ROW_NUMBER], r[REJECT_REASON]) for r in rows] == [(1, None), (2, "WRONG_FIELD_COUNT"), (3, "WRONG_FIELD_COUNT"), (4, None)]
@@ -163,7 +164,8 @@ def test_corrupt_record_column_may_not_shadow_a_header_column(spark, tmp_path: P
 
 
 def test_record_numbers_follow_the_chunks(spark, tmp_path: Path) -> None:
-    """Each chunk read by its own scan: the record's position in its chunk plus the chunk's firstRow."""
+    """One scan of all chunks: the record's position in its chunk plus the firstRow of its chunk,
+    found by the chunk's file name (the scan orders files by size, not by name)."""
     sizes = [3, 5, 2]
     paths, first_rows, n = [], [], 1
     for i, size in enumerate(sizes):
@@ -172,9 +174,9 @@ def test_record_numbers_follow_the_chunks(spark, tmp_path: Path) -> None:
         first_rows.append(n)
         n += size
     header = REMOVED_HEADER.split(",")
-    chunks = [number_records(read_raw_csv(spark, p, header, CORRUPT_RECORD), first) for p, first in zip(paths, first_rows)]
-    union = chunks[0].unionByName(chunks[1]).unionByName(chunks[2])
-    got = sorted((int(r["Record_ID"]), r[ROW_NUMBER]) for r in union.collect())
+    scan = read_raw_csv(spark, paths, header, CORRUPT_RECORD)
+    numbered = number_records(scan, {Path(p).name: first for p, first in zip(paths, first_rows)})
+    got = sorted((int(r["Record_ID"]), r[ROW_NUMBER]) for r in numbered.collect())
     assert got == [(k, k) for k in range(1, n)]
 
 

@@ -58,7 +58,7 @@ def judged_csv(spark, spec: TransformSpec, path: Path, raw_key: str = "raw/sampl
     """A whole sample file as one chunk, judged."""
     header = read_header(path)
     era = detect_era(spec.contract, header, spec.dataset.id)
-    raw = number_records(read_raw_csv(spark, str(path), header, CORRUPT_RECORD), 1)
+    raw = number_records(read_raw_csv(spark, str(path), header, CORRUPT_RECORD), {path.name: 1})
     return judge_rows(map_to_curated(raw, spec, era, header, Origin(raw_key, "2024-06-30", "ingest-1")), spec, era)
 
 

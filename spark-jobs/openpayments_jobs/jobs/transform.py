@@ -5,7 +5,7 @@ and metrics (docs/transform.md is the interface with the orchestrator).
       --inputs URI --contract URI --curated-root URI --rejected-root URI --metrics URI \\
       [--removed-root URI] [--target-file-mb 256]
 
-Extract (inputs.json, the contract, each chunk as its own scan) -> ``openpayments_jobs.transform``
+Extract (inputs.json, the contract, one scan of each file's chunks) -> ``openpayments_jobs.transform``
 -> load (curated partition by dynamic overwrite, rejected rows under the run id, metrics.json last).
 
 Exit codes: 0 done; 2 bad arguments; 3 the inputs or the contract cannot be used (one line on stderr,
@@ -159,18 +159,16 @@ def _read(spark: SparkSession, uri: str, code: str) -> str:
 
 
 def judged_file(spark: SparkSession, spec: TransformSpec, f: InputFile) -> DataFrame:
-    """One raw file's rows, read chunk by chunk (each chunk its own scan, hence its own partition,
-    so ``_row_number`` can count records inside it), mapped through the file's era and judged."""
+    """One raw file's rows, read by one scan of its chunks (each chunk its own partition, so
+    ``_row_number`` can count records inside it), mapped through the file's era and judged."""
     try:
         era = detect_era(spec.contract, f.header, spec.dataset.id)
     except UnknownHeaderError as e:
         raise JobInputError("TRANSFORM_INPUT", f"{f.raw_key}: {e}") from e
     if era.id != f.era:
         raise JobInputError("TRANSFORM_INPUT", f"{f.raw_key}: the header is era {era.id}, inputs.json says {f.era}")
-    chunks = [number_records(read_raw_csv(spark, c.uri, f.header, CORRUPT_RECORD), c.first_row) for c in f.chunks]
-    rows = chunks[0]
-    for more in chunks[1:]:
-        rows = rows.unionByName(more)
+    chunks = read_raw_csv(spark, [c.uri for c in f.chunks], f.header, CORRUPT_RECORD)
+    rows = number_records(chunks, {c.name: c.first_row for c in f.chunks})
     origin = Origin(source_file=f.raw_key, publication=f.publication, ingest_run_id=f.ingest_run_id)
     return judge_rows(map_to_curated(rows, spec, era, f.header, origin), spec, era)
 
