@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from pyspark.sql import Column
@@ -44,6 +44,7 @@ class Scope:
     job_year: int
     #: True when the record had a wrong field count.
     broken_record: Column
+    _values: Dict[str, Column] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def precomputed(self) -> List[Tuple[str, Column]]:
         """Columns to add before the rules are evaluated (and to drop after): every supplied column
@@ -63,8 +64,11 @@ class Scope:
         return [(n, t) for n, t in types if t in PARSED_TYPES]
 
     def value(self, column: str) -> Column:
-        """The cleaned text of a supplied curated column (see ``precomputed``)."""
-        return F.col(_CLEANED + column)
+        """The cleaned text of a supplied curated column (see ``precomputed``); built once, as
+        every py4j call costs and the rules read some values many times."""
+        if column not in self._values:
+            self._values[column] = F.col(_CLEANED + column)
+        return self._values[column]
 
     def parsed(self, column: str, as_type: Optional[str] = None) -> Column:
         """A supplied column's cleaned value parsed as its curated type (or as ``as_type``); null when
@@ -78,14 +82,15 @@ class Scope:
         """True when a supplied column's cleaned value is present and parses as its curated type."""
         return self.parsed(column).isNotNull()
 
-    def any_supplied(self, test: Callable[[Column, Column], Column]) -> Column:
-        """True when ``test(raw, cleaned)`` holds for any supplied column (raw text, cleaned value).
+    def any_supplied(self, test: Callable[[str, Column], Column]) -> Column:
+        """True when ``test(name, cleaned)`` holds for any supplied column (its name, which is its
+        raw text, and its cleaned value).
 
         An ``or`` of one test per column, not ``exists`` over an array of them: higher-order
         functions run interpreted and copy every value into the array, which made these two rules
         the most expensive of all (measured on the 1M-row benchmark).
         """
-        tests = [test(F.col(c), self.value(c)) for c in sorted(self.supplied)]
+        tests = [test(c, self.value(c)) for c in sorted(self.supplied)]
         if not tests:
             return F.lit(False)
         return F.coalesce(functools.reduce(lambda a, b: a | b, tests), F.lit(False))
@@ -142,7 +147,7 @@ def violation(rule: Rule, scope: Scope) -> Optional[Column]:
     if kind == "placeholder":
         return scope.any_supplied(scope.cleanup.was_placeholder)
     if kind == "leading_artifact":
-        return scope.any_supplied(lambda raw, cleaned: scope.cleanup.has_artifact(raw))
+        return scope.any_supplied(lambda name, cleaned: scope.cleanup.has_artifact(name))
     if kind == "castable_nullable_columns":
         return _unparseable_typed_value(scope)
     column = str(rule.column)
