@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Tuple, Union
+
+
+#: What a chunk file may be called: Spark reports the file a record came from URL-encoded, and these
+#: names read the same encoded or not.
+_CHUNK_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 class InputsError(ValueError):
@@ -102,6 +108,9 @@ def _check_chunks_cover_file(f: InputFile, where: str) -> None:
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InputsError(f"{where}.chunks: file names {repeated} repeat; each chunk of a file needs its own name")
+    unsafe = [n for n in names if not _CHUNK_NAME.match(n)]
+    if unsafe:
+        raise InputsError(f"{where}.chunks: file names {unsafe} need characters other than A-Z a-z 0-9 . _ -; rename the chunks")
 
 
 def _file(obj: Any, where: str) -> InputFile:

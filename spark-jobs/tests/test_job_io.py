@@ -102,6 +102,7 @@ def _broken(path: List[Any], value: Any) -> Dict[str, Any]:
     [
         (["files", 0, "chunks", 1, "firstRow"], 5, "firstRow is 5, expected 4"),
         (["files", 0, "chunks", 1, "uri"], "s3://other/s/part-00000.csv.gz", r"file names \['part-00000.csv.gz'\] repeat"),
+        (["files", 0, "chunks", 1, "uri"], "file:///s/part 1.csv.gz", r"file names \['part 1.csv.gz'\] need characters"),
         (["files", 0, "records"], 6, "chunks hold 5 records, the file 6"),
         (["files", 0, "publication"], "30/06/2024", "not a YYYY-MM-DD"),
         (["files", 0, "header"], [], "header"),
