@@ -4,11 +4,20 @@
 //      partitioned Parquet, also on 2 threads (goal: Spark ≤ 3.0× DuckDB's time);
 //   2. local[1] vs local[2] (goal: ≥ 1.7× speedup);
 //   3. a no-op rerun (same fingerprint) vs the CLI's bare start-up (`--version`) (goal: ≤ 2 s, no Spark).
-// Two reference rows put the goals in context: the floor (bench/spark_floor.py: Spark reading the
-// same chunks the same way and writing them as text into partitioned Parquet, nothing else) vs DuckDB,
-// and the floor's own local[1] vs local[2].
+// Reference rows put the goals in context: the floor (bench/spark_floor.py: Spark reading the same
+// chunks the same way and writing them as text into partitioned Parquet, nothing else) vs DuckDB, the
+// floor's own local[1] vs local[2], and the CPU the JVM's JIT compilers spent during one more local[2]
+// transform (HotSpot's -XX:+CITime): work local[1] leaves to the idle second core and local[2] shares.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -104,6 +113,27 @@ async function sparkFloor(lake, outDir, master) {
   );
 }
 
+/**
+ * A Spark conf folder whose driver JVM writes its JIT compilers' times (-XX:+CITime) to `log`
+ * instead of its standard output.
+ */
+function jitTimingConf(dir, log) {
+  mkdirSync(dir, { recursive: true });
+  const flags = ['-XX:+UnlockDiagnosticVMOptions', '-XX:+CITime', '-XX:+LogVMOutput', '-XX:-DisplayVMOutput'];
+  writeFileSync(
+    join(dir, 'spark-defaults.conf'),
+    `spark.driver.extraJavaOptions ${flags.join(' ')} -XX:LogFile=${log}\n`,
+  );
+  return dir;
+}
+
+/** Seconds the JIT compilers spent, from a -XX:+CITime log ("Total compilation time : 52.2 s"). */
+function jitSeconds(log) {
+  const m = /Total compilation time\s*:\s*([0-9.]+) s/.exec(readFileSync(log, 'utf8'));
+  if (!m) throw new Error(`no "Total compilation time" in ${log}`);
+  return Number(m[1]);
+}
+
 export async function run({ rows = 1_000_000 } = {}) {
   const csv = generated(rows);
   const work = mkdtempSync(join(tmpdir(), 'bench-transform-'));
@@ -129,7 +159,7 @@ export async function run({ rows = 1_000_000 } = {}) {
         stdio: 'inherit',
       },
     );
-    const submit = (master, force) =>
+    const submit = (master, force, extraEnv = {}) =>
       timeNode(
         [
           CLI,
@@ -144,7 +174,7 @@ export async function run({ rows = 1_000_000 } = {}) {
           ...(force ? ['--force'] : []),
         ],
         {
-          env: { ORCHESTRATOR_SPARK__MASTER: master, ORCHESTRATOR_SPARK__DRIVER_MEMORY: '4g' },
+          env: { ORCHESTRATOR_SPARK__MASTER: master, ORCHESTRATOR_SPARK__DRIVER_MEMORY: '4g', ...extraEnv },
         },
       );
 
@@ -156,6 +186,11 @@ export async function run({ rows = 1_000_000 } = {}) {
     const spark1 = await submit('local[1]', true);
     const spark2b = await submit('local[2]', true); // local[2] again after local[1]: order effects show up as noise
     const local2 = Math.min(spark2.seconds, spark2b.seconds);
+    const jitLog = join(work, 'jit-vm.log');
+    const jitRun = await submit('local[2]', true, {
+      SPARK_CONF_DIR: jitTimingConf(join(work, 'jit-conf'), jitLog),
+    });
+    const jit = jitSeconds(jitLog);
     const noop = await submit('local[2]', false);
     const startup = await timeNode([CLI, '--version']);
 
@@ -179,6 +214,9 @@ export async function run({ rows = 1_000_000 } = {}) {
       floorLocal1Seconds: round(floor1.seconds),
       floorVsDuckdb: round(floor2.seconds / duck),
       floorSpeedup: round(floor1.seconds / floor2.seconds),
+      jitSeconds: round(jit, 1),
+      jitRunSeconds: round(jitRun.seconds),
+      jitShare: round(jit / (cpus().length * jitRun.seconds)),
     };
     const m = machine();
     const row = (bench, measured, baseline, ratio, goal, verdict) =>
@@ -218,6 +256,14 @@ export async function run({ rows = 1_000_000 } = {}) {
       floorScaling,
       'reference for the 1.7× goal',
       floorVerdict,
+    );
+    row(
+      'transform-1m JIT',
+      `JIT compilation during one more local[2] transform (-XX:+CITime): ${result.jitSeconds} s of CPU`,
+      `that run: ${result.jitRunSeconds} s on ${cpus().length} CPUs`,
+      `${Math.round(result.jitShare * 100)}% of the CPU time available`,
+      'reference for the 1.7× goal',
+      'local[1] leaves the JIT an idle core; local[2] shares both',
     );
     row(
       'transform-1m no-op rerun',
