@@ -22,6 +22,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { venvEnv } from '../orchestrator/dist/adapters/local/project.js';
+import { DEFAULT_DRIVER_JAVA_OPTIONS } from '../orchestrator/dist/config/schema.js';
 import { appendResult, CLI, cachedSample, ROOT, timeCommand, timeNode } from './harness.mjs';
 
 export const description =
@@ -87,7 +88,7 @@ async function duckdbBaseline(lake, outDir) {
   return seconds;
 }
 
-/** bench/spark_floor.py on `master` with the transform's driver memory; its wall seconds, JVM start included. */
+/** bench/spark_floor.py on `master` with the transform's driver memory and JVM options; its wall seconds, JVM start included. */
 async function sparkFloor(lake, outDir, master) {
   const venv = join(ROOT, '.venv');
   const record = ingestRecord(lake);
@@ -99,6 +100,8 @@ async function sparkFloor(lake, outDir, master) {
       master,
       '--driver-memory',
       '4g',
+      '--conf',
+      `spark.driver.defaultJavaOptions=${DEFAULT_DRIVER_JAVA_OPTIONS}`,
       '--conf',
       'spark.sql.session.timeZone=UTC',
       join(ROOT, 'bench/spark_floor.py'),

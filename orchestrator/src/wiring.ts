@@ -252,6 +252,7 @@ export function submitUseCase(ctx: CommandContext, runId: string, runner: Runner
     jobCode: () => buildJobPackage(paths.projectRoot),
     spark: {
       driverMemory: ctx.config.spark.driverMemory,
+      driverJavaOptions: ctx.config.spark.driverJavaOptions,
       shufflePartitions: ctx.config.spark.shufflePartitions,
       targetFileMb: ctx.config.spark.targetFileMb,
     },

@@ -96,7 +96,7 @@ describe('submit --dry-run', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('general → curated/open_payments/general/program_year=2023/');
     expect(r.stdout).toMatch(
-      /\.venv\/bin\/spark-submit --master local\[\*\] --name transform-general-2023 --driver-memory 2g/,
+      /\.venv\/bin\/spark-submit --master local\[\*\] --name transform-general-2023 --driver-memory 2g --conf spark\.driver\.defaultJavaOptions=-XX:\+UseParallelGC /,
     );
     expect(r.stdout).toMatch(/--inputs \S+\/metadata\/runs\/run_id=\S+\/inputs-general\.json/);
     expect(readdirSync(lake, { recursive: true }).sort()).toEqual(before);

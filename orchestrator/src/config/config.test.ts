@@ -93,16 +93,17 @@ describe('config', () => {
     const cwd = dir();
     writeFileSync(
       join(cwd, 'orchestrator.config.yaml'),
-      'target: gcp\ndoctor:\n  minFreeDiskGb: -1\nlake:\n  rooot: x\naws:\n  bucket: Not_A_Bucket\n',
+      'target: gcp\ndoctor:\n  minFreeDiskGb: -1\nlake:\n  rooot: x\naws:\n  bucket: Not_A_Bucket\nspark:\n  driverJavaOptions: UseParallelGC\n',
     );
     const problems = problemsOf(() => loadConfig({ cwd, env: {} }));
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^target: .*\(got "gcp"\)$/),
         expect.stringMatching(/^doctor\.minFreeDiskGb: .*\(got -1\)$/),
         'lake.rooot: unknown setting (got "x")',
         expect.stringMatching(/^aws\.bucket: .*S3 bucket name.*\(got "Not_A_Bucket"\)$/),
+        'spark.driverJavaOptions: JVM options, each starting with "-" (or empty for the JVM defaults) (got "UseParallelGC")',
       ]),
     );
   });

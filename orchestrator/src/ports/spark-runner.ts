@@ -18,6 +18,8 @@ export interface SparkJobSpec {
   /** Spark configuration (--conf k=v), in a stable order. */
   conf: Record<string, string>;
   driverMemory: string;
+  /** JVM options of a local run's driver (config spark.driverJavaOptions); remote runners ignore them. */
+  driverJavaOptions?: string;
   /** Environment variables for the job's processes (test hooks, never secrets). */
   env?: Record<string, string>;
   /**

@@ -63,6 +63,20 @@ describe('local spark-submit runner', () => {
     );
   });
 
+  it('passes the driver JVM options as spark.driver.defaultJavaOptions, and nothing when there are none', () => {
+    const withOptions = { ...SPEC, driverJavaOptions: ' -XX:+UseParallelGC   -Xss4m ' };
+    const inv = runner('/venv').invocation(withOptions);
+    const at = inv.args.indexOf('spark.driver.defaultJavaOptions=-XX:+UseParallelGC -Xss4m');
+    expect(at).toBeGreaterThan(inv.args.indexOf('--driver-memory'));
+    expect(inv.args[at - 1]).toBe('--conf');
+    // One shell word, so the printed --dry-run command can be pasted as it is.
+    expect(shellLine(inv)).toContain(` --conf 'spark.driver.defaultJavaOptions=-XX:+UseParallelGC -Xss4m' `);
+    for (const none of [undefined, '', '   ']) {
+      const args = runner('/venv').invocation({ ...SPEC, driverJavaOptions: none }).args;
+      expect(args.some((a) => a.startsWith('spark.driver.defaultJavaOptions'))).toBe(false);
+    }
+  });
+
   it('routes Spark log lines by level, turns the progress bar into progress and returns the exit code', async () => {
     const venv = fakeVenv(`
 echo "26/11/26 16:59:01 INFO SparkContext: Running Spark version 3.5.5" >&2

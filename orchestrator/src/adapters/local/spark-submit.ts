@@ -66,12 +66,23 @@ export function sparkSubmitArgs(spec: SparkJobSpec, master: string): string[] {
     spec.name,
     '--driver-memory',
     spec.driverMemory,
+    ...javaOptionsConf(spec.driverJavaOptions),
     ...Object.entries(spec.conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
     '--py-files',
     spec.pyFiles.join(','),
     spec.entryPoint,
     ...spec.args,
   ];
+}
+
+/**
+ * The driver's JVM options as spark.driver.defaultJavaOptions, not extraJavaOptions: Spark adds the
+ * extraJavaOptions of a user's spark-defaults.conf after these, so both apply. (A collector is
+ * changed here, not there: the JVM refuses to start with two.)
+ */
+function javaOptionsConf(options: string | undefined): string[] {
+  const words = options?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return words.length > 0 ? ['--conf', `spark.driver.defaultJavaOptions=${words.join(' ')}`] : [];
 }
 
 /** Spawns a Spark process and turns its output into events and progress; shared by the local runners. */

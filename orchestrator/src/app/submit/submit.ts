@@ -42,7 +42,12 @@ export interface SubmitDeps {
   now: () => Date;
   signal?: AbortSignal | undefined;
   jobCode: () => Promise<JobCode>;
-  spark: { driverMemory: string; shufflePartitions: number; targetFileMb: number };
+  spark: {
+    driverMemory: string;
+    driverJavaOptions?: string;
+    shufflePartitions: number;
+    targetFileMb: number;
+  };
   /** Extra environment for the job (test hooks such as OP_TRANSFORM_INJECT_FAILURE). */
   jobEnv?: Record<string, string>;
 }
@@ -364,6 +369,7 @@ export class Submit {
         'spark.ui.showConsoleProgress': 'true',
       },
       driverMemory: spark.driverMemory,
+      driverJavaOptions: spark.driverJavaOptions,
       env: { ...(this.deps.jobEnv ?? {}) },
     };
   }
