@@ -202,7 +202,7 @@ export const ConfigSchema = z
           .regex(JVM_OPTIONS, 'JVM options, each starting with "-" (or empty for the JVM defaults)')
           .default(DEFAULT_DRIVER_JAVA_OPTIONS)
           .describe(
-            "JVM options of the local runs' driver, passed as spark.driver.defaultJavaOptions (a spark-defaults.conf extraJavaOptions still adds to them; choose another collector here, as the JVM refuses two). The Parallel collector by default: a local run is one batch JVM that allocates a short-lived string per value, and G1's write barriers and concurrent threads made the 1M-row transform about 8% slower on 2 cores.",
+            "JVM options of the local runs' driver, passed as spark.driver.defaultJavaOptions (a spark-defaults.conf extraJavaOptions still adds to them; choose another collector here, as the JVM refuses two). The Parallel collector by default: a local run is one batch JVM that allocates a short-lived string per value, and G1's write barriers and concurrent threads made the 1M-row transform 5–8% slower on 2 cores.",
           ),
         shufflePartitions: z.coerce
           .number()
